@@ -1,0 +1,38 @@
+"""spasmqa: question answering over text corpora with exact provenance.
+
+>>> import spasmqa
+>>> qa = spasmqa.QA.from_corpus()            # the default corpus
+>>> answer = qa.ask("what causes lower back spasms", k=5)
+
+See the README for the command line, evaluation and benchmarks.
+"""
+
+from .analysis import Analyzer, STOP_WORDS
+from .answer import Answer, Context, Passage, Source, normalize_text, passage_id
+from .corpus import Corpus, Document, LoadProblem, default_corpus_path, load_corpus
+from .index import TermIndex
+from .passages import SentenceSplitter
+from .pipeline import QA, Settings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "QA",
+    "Settings",
+    "Answer",
+    "Passage",
+    "Source",
+    "Context",
+    "Corpus",
+    "Document",
+    "LoadProblem",
+    "load_corpus",
+    "default_corpus_path",
+    "Analyzer",
+    "STOP_WORDS",
+    "SentenceSplitter",
+    "TermIndex",
+    "normalize_text",
+    "passage_id",
+    "__version__",
+]

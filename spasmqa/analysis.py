@@ -1,0 +1,146 @@
+"""Text analysis: turning a passage or a question into index terms.
+
+The same :class:`Analyzer` is used for documents and questions, so a question
+matches a passage exactly when they share a stemmed, non-stop term.
+
+Why a custom stop-word list: scikit-learn's ``ENGLISH_STOP_WORDS`` drops
+content words that matter for health questions ("back", "last", "move",
+"fire", "found", "full", "side", "bottom", "top", ...). "back" alone would
+erase half of this corpus. Our list holds only function words: articles,
+pronouns, auxiliaries, prepositions, conjunctions and question words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from nltk.stem.snowball import SnowballStemmer
+
+__all__ = ["Analyzer", "STOP_WORDS", "TOKEN_PATTERN"]
+
+#: Words removed before stemming. Function words only; see the module docstring.
+STOP_WORDS: frozenset[str] = frozenset(
+    """
+    a an the and or but nor if then else so than as
+    of in on at to from by for with within without about into onto upon over
+    under through during before after above below between among against
+    is am are was were be been being do does did doing done
+    have has had having can could will would shall should may might must
+    i me my mine myself you your yours yourself yourselves he him his himself
+    she her hers herself it its itself we us our ours ourselves they them
+    their theirs themselves one ones
+    this that these those there here what which who whom whose why how where
+    when whether while
+    not no nor only just also very too quite rather any some each every both
+    either neither such own same other others another more most much many
+    s t d ll re ve m o y
+    don't doesn't didn't isn't aren't wasn't weren't can't cannot couldn't
+    won't wouldn't shouldn't haven't hasn't hadn't i'm you're it's that's
+    there's what's i've you've we've they've i'd you'd i'll you'll
+    get gets got etc eg ie vs
+    """.split()
+)
+
+#: Word characters (letters and digits, any script), allowing inner
+#: apostrophes so that "doesn't" stays one token.
+TOKEN_PATTERN = r"[^\W_]+(?:['’][^\W_]+)*"
+
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+class Analyzer:
+    """Tokenise, lower-case, drop stop words and stem.
+
+    Parameters
+    ----------
+    stop_words : iterable of str, "english" or None, default="english"
+        Words to drop (compared after case folding, before stemming).
+        ``"english"`` selects :data:`STOP_WORDS`; ``None`` keeps every token.
+    stem : bool, default=True
+        Reduce tokens with nltk's Snowball (Porter2) English stemmer, which
+        needs no downloaded data.
+    min_token_length : int, default=1
+        Tokens shorter than this (in characters) are dropped.
+
+    Examples
+    --------
+    >>> Analyzer()("What causes lower back spasms?")
+    ['caus', 'lower', 'back', 'spasm']
+    """
+
+    def __init__(
+        self,
+        *,
+        stop_words: Iterable[str] | str | None = "english",
+        stem: bool = True,
+        min_token_length: int = 1,
+    ) -> None:
+        self.stop_words = stop_words
+        self.stem = stem
+        self.min_token_length = min_token_length
+        if isinstance(stop_words, str):
+            if stop_words != "english":
+                raise ValueError(
+                    f"stop_words must be 'english', None or a collection of words, got {stop_words!r}"
+                )
+            self._stop = STOP_WORDS
+        elif stop_words is None:
+            self._stop = frozenset()
+        else:
+            self._stop = frozenset(w.casefold() for w in stop_words)
+        if not isinstance(min_token_length, int) or min_token_length < 1:
+            raise ValueError(f"min_token_length must be an integer >= 1, got {min_token_length!r}")
+        self._token_re = re.compile(TOKEN_PATTERN)
+        self._stemmer = SnowballStemmer("english") if stem else None
+        # token -> term (or None when dropped). Stemming dominates analysis
+        # time; the cache makes it a dict lookup per token. Dict writes are
+        # atomic under the GIL, so sharing it between threads is safe.
+        self._cache: dict[str, str | None] = {}
+
+    def get_params(self) -> dict[str, Any]:
+        """The settings, as stored in an index manifest."""
+        stop = self.stop_words
+        if stop is not None and not isinstance(stop, str):
+            stop = sorted(self._stop)
+        return {"stop_words": stop, "stem": self.stem, "min_token_length": self.min_token_length}
+
+    def _term(self, token: str) -> str | None:
+        term = self._cache.get(token)
+        if term is not None or token in self._cache:
+            return term
+        word = _POSSESSIVE.sub("", token.casefold().replace("’", "'"))
+        if word in self._stop or len(word) < self.min_token_length:
+            result = None
+        else:
+            result = self._stemmer.stem(word) if self._stemmer is not None else word
+        if len(self._cache) < 2_000_000:  # bound memory on pathological input
+            self._cache[token] = result
+        return result
+
+    def tokens(self, text: str) -> list[str]:
+        """Raw tokens (before case folding, stop words and stemming)."""
+        return self._token_re.findall(unicodedata.normalize("NFKC", text))
+
+    def __call__(self, text: str) -> list[str]:
+        """Analyse ``text`` into index terms, in order of occurrence."""
+        terms = []
+        for token in self._token_re.findall(unicodedata.normalize("NFKC", text)):
+            term = self._term(token)
+            if term is not None:
+                terms.append(term)
+        return terms
+
+    def term_of(self, word: str) -> str | None:
+        """The index term for one word, or None if it is dropped."""
+        return self._term(word)
+
+    def iter_analyze(self, texts: Iterable[str]) -> Iterator[list[str]]:
+        for text in texts:
+            yield self(text)
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if k != "stop_words")
+        return f"Analyzer(stop_words={'custom' if not isinstance(self.stop_words, (str, type(None))) else repr(self.stop_words)}, {params})"

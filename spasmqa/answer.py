@@ -1,0 +1,260 @@
+"""What a question gets back: an :class:`Answer` of ranked :class:`Passage` s.
+
+Each passage carries its provenance: the document and character span it was
+taken from, and :attr:`Passage.sources`, every place in the corpus where the
+same text occurs (its own place first). Answers render as plain text in a
+terminal, as escaped HTML with the question's terms highlighted in a
+notebook, and as a pandas DataFrame.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+__all__ = ["Answer", "Context", "Passage", "Source", "passage_id", "normalize_text"]
+
+_WS = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def normalize_text(text: str) -> str:
+    """The key under which passages count as exact duplicates.
+
+    White space is collapsed and case folded; nothing else changes, so two
+    passages are "the same text" when a reader would say so.
+    """
+    return _WS.sub(" ", text).strip().casefold()
+
+
+def passage_id(text: str) -> str:
+    """Stable id of a passage's text: ``"p"`` + 16 hex digits of its SHA-1.
+
+    Equal (normalised) texts share an id wherever they occur, so judgments
+    keyed by passage id survive re-splitting other parts of the corpus.
+    """
+    return "p" + hashlib.sha1(normalize_text(text).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One place in the corpus: ``corpus[doc_id].text[start:end]``."""
+
+    doc_id: str
+    start: int
+    end: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"doc_id": self.doc_id, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
+class Context:
+    """The text around a passage in its document."""
+
+    before: str
+    after: str
+    heading: str | None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A ranked passage with its provenance.
+
+    Attributes
+    ----------
+    text : str
+        The passage, exactly as in the document:
+        ``corpus[doc_id].text[start:end] == text``.
+    score : float
+        Retrieval score (cosine similarity for TF-IDF; BM25 sum for BM25).
+    doc_id, start, end
+        Where this passage was found (its first place in corpus order).
+    sources : tuple of Source
+        Every place the same text occurs, this one first.
+    rank : int
+        1-based position in the answer.
+    id : str
+        Stable passage id (see :func:`passage_id`).
+    is_fragment : bool
+        True for a truncated or very short snippet ("Stretching prior to any.").
+    is_heading : bool
+        True for a heading or a question used as a heading.
+    near_duplicates : tuple of Source
+        Places of passages that were dropped from the answer because they say
+        nearly the same thing as this one.
+    context : Context or None
+        The sentences before and after, and the heading above it.
+    """
+
+    text: str
+    score: float
+    doc_id: str
+    start: int
+    end: int
+    sources: tuple[Source, ...]
+    rank: int = 0
+    id: str = ""
+    is_fragment: bool = False
+    is_heading: bool = False
+    near_duplicates: tuple[Source, ...] = ()
+    context: Context | None = None
+
+    @property
+    def source(self) -> Source:
+        return Source(self.doc_id, self.start, self.end)
+
+    def __str__(self) -> str:
+        more = f" (+{len(self.sources) - 1} more place{'s' if len(self.sources) > 2 else ''})" if len(self.sources) > 1 else ""
+        return f"[{self.rank}] {self.score:.3f}  {self.text}\n     {self.doc_id} [{self.start}:{self.end}]{more}"
+
+    def _repr_html_(self) -> str:
+        return _passage_html(self, lambda s: html.escape(s))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Ranked, de-duplicated passages for one question.
+
+    Attributes
+    ----------
+    question : str
+    passages : list of Passage
+        Best first; empty when no passage shares a term with the question.
+    terms : tuple of str
+        The question's index terms (after stop words and stemming).
+    text : str
+        A short extractive answer: the best distinct complete sentences, each
+        followed by its citation marker ``[n]`` (``n`` = the passage's rank).
+        Empty when there is no answer.
+    confidence : float
+        Score-based confidence in ``[0, 1]``; 0 when there is no answer.
+    """
+
+    question: str
+    passages: list[Passage]
+    terms: tuple[str, ...] = ()
+    text: str = ""
+    confidence: float = 0.0
+    qid: str | None = None
+    _highlight: Callable[[str], str] | None = field(default=None, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def __iter__(self):
+        return iter(self.passages)
+
+    def __getitem__(self, i: int) -> Passage:
+        return self.passages[i]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.passages
+
+    @property
+    def low_confidence(self) -> bool:
+        return bool(self.passages) and self.confidence < 0.3
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per passage: ``rank, score, text, doc_id, start, end,
+        n_sources, sources, id, is_fragment``."""
+        rows = [
+            {
+                "rank": p.rank,
+                "score": p.score,
+                "text": p.text,
+                "doc_id": p.doc_id,
+                "start": p.start,
+                "end": p.end,
+                "n_sources": len(p.sources),
+                "sources": [s.as_dict() for s in p.sources],
+                "id": p.id,
+                "is_fragment": p.is_fragment,
+            }
+            for p in self.passages
+        ]
+        columns = ["rank", "score", "text", "doc_id", "start", "end", "n_sources", "sources", "id", "is_fragment"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "terms": list(self.terms),
+            "text": self.text,
+            "confidence": self.confidence,
+            "passages": [
+                {
+                    "rank": p.rank,
+                    "score": p.score,
+                    "text": p.text,
+                    "doc_id": p.doc_id,
+                    "start": p.start,
+                    "end": p.end,
+                    "id": p.id,
+                    "is_fragment": p.is_fragment,
+                    "sources": [s.as_dict() for s in p.sources],
+                }
+                for p in self.passages
+            ],
+        }
+
+    def __str__(self) -> str:
+        if not self.passages:
+            return f"Q: {self.question}\n(no passage in the corpus matches this question)"
+        lines = [f"Q: {self.question}"]
+        if self.text:
+            flag = "  [low confidence]" if self.low_confidence else ""
+            lines.append(f"A: {self.text}{flag}")
+        lines.append("")
+        lines.extend(str(p) for p in self.passages)
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        highlight = self._highlight or html.escape
+        head = f"<div class='spasmqa-answer'><p><b>Q:</b> {html.escape(self.question)}</p>"
+        if not self.passages:
+            return head + "<p><i>No passage in the corpus matches this question.</i></p></div>"
+        body = []
+        if self.text:
+            flag = " <span style='color:#a00'>(low confidence)</span>" if self.low_confidence else ""
+            body.append(f"<p><b>A:</b> {highlight(self.text)}{flag}</p>")
+        body.append("<ol style='padding-left:1.5em'>")
+        body.extend(f"<li value='{p.rank}'>{_passage_html(p, highlight)}</li>" for p in self.passages)
+        body.append("</ol>")
+        return head + "".join(body) + "</div>"
+
+
+def _passage_html(p: Passage, highlight: Callable[[str], str]) -> str:
+    places = ", ".join(f"{html.escape(s.doc_id)} [{s.start}:{s.end}]" for s in p.sources)
+    flags = " · fragment" if p.is_fragment else ""
+    n = len(p.sources)
+    return (
+        f"<div>{highlight(p.text)}</div>"
+        f"<div style='color:#666;font-size:90%'>score {p.score:.3f} · {html.escape(p.doc_id)} "
+        f"[{p.start}:{p.end}] · {n} place{'s' if n != 1 else ''}: {places}{flags}</div>"
+    )
+
+
+def make_highlighter(term_of: Callable[[str], str | None], terms: Sequence[str]) -> Callable[[str], str]:
+    """An HTML escaper that wraps words whose index term is in ``terms`` in <mark>."""
+    wanted = set(terms)
+
+    def highlight(text: str) -> str:
+        out = []
+        pos = 0
+        for m in _WORD.finditer(text):
+            out.append(html.escape(text[pos:m.start()]))
+            word = m.group()
+            escaped = html.escape(word)
+            out.append(f"<mark>{escaped}</mark>" if term_of(word) in wanted else escaped)
+            pos = m.end()
+        out.append(html.escape(text[pos:]))
+        return "".join(out)
+
+    return highlight

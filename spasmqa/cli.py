@@ -1,0 +1,161 @@
+"""Command line: ``spasmqa ask``, ``spasmqa index``, ``spasmqa eval``.
+
+Errors in what the user gave (bad paths, empty questions, corrupt index
+files) print one line, ``spasmqa: error: ...``, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+
+from . import __version__
+
+__all__ = ["main"]
+
+_OPTION_HELP = "Index option as NAME=VALUE (any spasmqa.Settings field), e.g. --set weighting=bm25"
+
+
+def _parse_value(v: str) -> object:
+    low = v.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    for cast in (int, float):
+        try:
+            return cast(v)
+        except ValueError:
+            pass
+    return v
+
+
+def _options(pairs: Sequence[str] | None) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise ValueError(f"--set expects NAME=VALUE, got {pair!r}")
+        out[name.strip()] = _parse_value(value.strip())
+    return out
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="spasmqa", description="Question answering with provenance over text corpora.")
+    parser.add_argument("--version", action="version", version=f"spasmqa {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer a question")
+    ask.add_argument("question", help="the question, in quotes")
+    src = ask.add_mutually_exclusive_group()
+    src.add_argument("--corpus", nargs="+", metavar="PATH", help="files or directories (default: the shipped corpus)")
+    src.add_argument("--index", metavar="PATH", help="a saved index (spasmqa index ... --out PATH)")
+    ask.add_argument("--k", "-k", type=_positive_int, default=5, help="number of passages (default 5)")
+    ask.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ask.add_argument("--set", action="append", metavar="NAME=VALUE", help=_OPTION_HELP)
+
+    idx = sub.add_parser("index", help="build an index and save it")
+    idx.add_argument("corpus", nargs="*", metavar="PATH", help="files or directories (default: the shipped corpus)")
+    idx.add_argument("--out", required=True, metavar="PATH", help="directory to write the index to")
+    idx.add_argument("--set", action="append", metavar="NAME=VALUE", help=_OPTION_HELP)
+    idx.add_argument("--strict", action="store_true", help="fail on the first file that cannot be loaded")
+    bar = idx.add_mutually_exclusive_group()
+    bar.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show a progress bar")
+    bar.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
+    idx.add_argument("--overwrite", action="store_true", help="replace an existing index at --out")
+
+    ev = sub.add_parser("eval", help="evaluate retrieval (default: the shipped corpus and its questions)")
+    ev.add_argument("--beir", metavar="DIR", help="a BEIR data set directory (corpus.jsonl, queries.jsonl, qrels/)")
+    ev.add_argument("--split", default="test", help="qrels split for --beir (default: test)")
+    ev.add_argument("--weighting", choices=["tfidf", "bm25"], default=None)
+    ev.add_argument("--unit", choices=["passage", "document"], default=None,
+                    help="index whole documents (default for --beir) or sentence passages")
+    ev.add_argument("--k", "-k", type=_positive_int, default=1000, help="run depth (default 1000)")
+    ev.add_argument("--json", action="store_true", help="print JSON")
+    ev.add_argument("--run-out", metavar="FILE", help="write the run in TREC format")
+    ev.add_argument("--set", action="append", metavar="NAME=VALUE", help=_OPTION_HELP)
+    return parser
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from .pipeline import QA
+
+    options = _options(args.set)
+    if args.index:
+        if options:
+            raise ValueError("--set cannot change a saved index; rebuild it with spasmqa index --set ...")
+        qa = QA.load(args.index)
+    else:
+        qa = QA.from_corpus(args.corpus, **options)
+    answer = qa.ask(args.question, k=args.k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(answer)
+    return 0
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from .pipeline import QA
+
+    t0 = time.perf_counter()
+    qa = QA.from_corpus(args.corpus or None, strict=args.strict, progress=args.progress, **_options(args.set))
+    built = time.perf_counter() - t0
+    qa.save(args.out, overwrite=args.overwrite)
+    print(f"indexed {len(qa.corpus)} documents, {qa.n_passages} passages ({qa.n_units} distinct), "
+          f"{len(qa.index_.vocabulary_)} terms in {built:.1f}s; saved to {args.out}")
+    for problem in qa.corpus.problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate_default, evaluate_beir, format_table
+
+    options = _options(args.set)
+    if args.weighting:
+        options["weighting"] = args.weighting
+    if args.unit:
+        options["unit"] = args.unit
+    if args.beir:
+        report = evaluate_beir(args.beir, split=args.split, k=args.k, run_out=args.run_out, **options)
+    else:
+        report = evaluate_default(k=args.k, run_out=args.run_out, **options)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(format_table(report))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    commands = {"ask": _cmd_ask, "index": _cmd_index, "eval": _cmd_eval}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # problems are printed by the commands themselves
+            return commands[args.command](args)
+    except (ValueError, TypeError, FileNotFoundError, FileExistsError, OSError) as exc:
+        print(f"spasmqa: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""Splitting documents into sentence passages with exact character offsets.
+
+nltk's Punkt finds sentence boundaries (untrained by default, or trained on
+the corpus itself: never downloaded). On top of Punkt, rules for web text:
+
+* bullet separators (``·``, ``•``, ``▪``) end a passage; the bullet itself
+  belongs to no passage;
+* a spaced dash followed by a capital letter ("Sit on an incline — Sitting
+  up ...") separates a heading from its sentence; a dash followed by lower
+  case ("Physical Therapy – corrects ...") does not;
+* a short run-on heading without punctuation ("Back spasm causes Some simple
+  things ...") is split off before a capitalised sentence opener;
+* bare list enumerators ("2.") and pieces without any word character are
+  markup, not passages;
+* passages phrased as questions, and short title-case lines, are flagged as
+  headings; truncated snippet fragments ("Stretching prior to any.", "Low.")
+  are flagged as fragments but kept, so provenance is never lost.
+
+Every span satisfies ``text[start:end] == passage`` and has no leading or
+trailing white space.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTrainer
+
+from .analysis import STOP_WORDS
+
+__all__ = ["Span", "SentenceSplitter", "is_fragment"]
+
+PunktMode = Literal["default", "train"]
+
+_BULLETS = re.compile(r"[·•▪◦]")
+_DASH_BEFORE_CAPITAL = re.compile(r"\s+[-–—]\s+(?=[A-Z])")
+# Words that open a sentence; used to find the end of a run-on heading.
+_OPENERS = (
+    "Some|The|A|An|When|If|How|What|Why|This|These|Those|They|It|You|Your|Most|Many|"
+    "Although|While|Because|There|Common|Other"
+)
+_RUN_ON_HEADING = re.compile(rf"(?<=[a-z])\s+(?=(?:{_OPENERS})\s+[a-z])")
+_ENUMERATOR = re.compile(r"^(?:\(?\d{1,3}[.)]|[a-zA-Z][.)]|[-*+])$")
+_LEADING_ENUMERATOR = re.compile(r"(?:\d{1,3}[.)]|[-*+])\s+(?=\S)")
+_WORD = re.compile(r"[^\W_]")
+_WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A passage's place in its document, with what kind of passage it is."""
+
+    start: int
+    end: int
+    heading: bool = False
+    fragment: bool = False
+
+
+def is_fragment(text: str) -> bool:
+    """Whether a passage looks truncated or too short to stand alone.
+
+    True for passages of fewer than three words that are not headings
+    ("Low.", "It."), passages that end on a function word ("Stretching prior
+    to any.", "... of problems are."), and passages with an unclosed bracket.
+    """
+    words = _WORDS.findall(text)
+    if not words:
+        return True
+    if text.count("(") > text.count(")"):
+        return True
+    last = words[-1].casefold()
+    if last in STOP_WORDS or last in {"and", "or", "but", "the", "like", "such", "due"}:
+        return True
+    return len(words) < 3 and not text.rstrip().endswith("?")
+
+
+def _is_heading(text: str) -> bool:
+    if text.endswith("?"):
+        return True
+    words = _WORDS.findall(text)
+    # "Cold Therapy.", "Back Spasm Causes": short, every word capitalised.
+    return 0 < len(words) <= 5 and all(w[0].isupper() or w[0].isdigit() for w in words) and len(words) >= 2
+
+
+class SentenceSplitter:
+    """Split text into sentence passages.
+
+    Parameters
+    ----------
+    punkt : {"default", "train"}, default="default"
+        ``"default"`` uses Punkt's built-in parameters; ``"train"`` learns
+        abbreviations and collocations from the texts given to :meth:`fit`
+        (unsupervised, no downloads). Both are deterministic.
+    web_rules : bool, default=True
+        Apply the bullet, dash, heading and enumerator rules described in the
+        module docstring. With ``False`` the passages are Punkt's sentences.
+    max_train_chars : int, default=5_000_000
+        With ``punkt="train"``, train on at most this many characters (the
+        first documents in corpus order) to bound build time.
+    """
+
+    def __init__(self, *, punkt: PunktMode = "default", web_rules: bool = True, max_train_chars: int = 5_000_000):
+        if punkt not in ("default", "train"):
+            raise ValueError(f"punkt must be 'default' or 'train', got {punkt!r}")
+        self.punkt = punkt
+        self.web_rules = web_rules
+        self.max_train_chars = max_train_chars
+        self.tokenizer_ = PunktSentenceTokenizer()
+
+    def fit(self, texts: Iterable[str]) -> SentenceSplitter:
+        if self.punkt == "train":
+            trainer = PunktTrainer()
+            budget = self.max_train_chars
+            for text in texts:
+                if budget <= 0:
+                    break
+                trainer.train(text[:budget], finalize=False)
+                budget -= len(text)
+            trainer.finalize_training()
+            self.tokenizer_ = PunktSentenceTokenizer(trainer.get_params())
+        return self
+
+    def get_params(self) -> dict[str, object]:
+        return {"punkt": self.punkt, "web_rules": self.web_rules, "max_train_chars": self.max_train_chars}
+
+    def punkt_parameters(self) -> PunktParameters:
+        return self.tokenizer_._params
+
+    def split(self, text: str) -> list[Span]:
+        """Spans of the passages of ``text``, in order."""
+        spans: list[Span] = []
+        for s, e in self.tokenizer_.span_tokenize(text):
+            if not self.web_rules:
+                s, e = _strip(text, s, e)
+                if s < e and _WORD.search(text, s, e):
+                    piece = text[s:e]
+                    spans.append(Span(s, e, _is_heading(piece), is_fragment(piece)))
+                continue
+            for ps, pe, heading in _web_pieces(text, s, e):
+                piece = text[ps:pe]
+                heading = heading or (_is_heading(piece) and not _BULLETS.search(piece))
+                spans.append(Span(ps, pe, heading, not heading and is_fragment(piece)))
+        return spans
+
+
+def _strip(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def _merge_short_items(text: str, cuts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join runs of short bullet items ("Skin Redness · Swelling · Weakness.").
+
+    A list of one- to three-word items reads as one passage; split apart,
+    each item would be a meaningless fragment.
+    """
+    if len(cuts) < 3:
+        return cuts
+    merged: list[tuple[int, int]] = [cuts[0]]
+    run_start = None
+    for cs, ce in cuts[1:]:
+        short = 0 < len(_WORDS.findall(text, cs, ce)) <= 3
+        if short and run_start is not None:
+            merged[-1] = (merged[-1][0], ce)
+        else:
+            merged.append((cs, ce))
+            run_start = cs if short else None
+    return merged
+
+
+def _web_pieces(text: str, s: int, e: int) -> list[tuple[int, int, bool]]:
+    """Apply the web-text rules to one Punkt sentence ``text[s:e]``."""
+    # 1. bullets: cut at each bullet character, dropping it.
+    cuts: list[tuple[int, int]] = []
+    pos = s
+    for m in _BULLETS.finditer(text, s, e):
+        cuts.append((pos, m.start()))
+        pos = m.end()
+    cuts.append((pos, e))
+    cuts = _merge_short_items(text, cuts)
+
+    pieces: list[tuple[int, int, bool]] = []
+    for cs, ce in cuts:
+        # 2. dash followed by a capital: heading — sentence.
+        sub: list[tuple[int, int, bool]] = []
+        pos = cs
+        for m in _DASH_BEFORE_CAPITAL.finditer(text, cs, ce):
+            sub.append((pos, m.start(), True))
+            pos = m.end()
+        sub.append((pos, ce, False))
+        for ss, se, heading in sub:
+            ss, se = _strip(text, ss, se)
+            # 4. leading "1. " / "- " list markers are markup.
+            m = _LEADING_ENUMERATOR.match(text, ss, se)
+            if m:
+                ss = m.end()
+            if ss >= se or not _WORD.search(text, ss, se) or _ENUMERATOR.match(text[ss:se]):
+                continue
+            # 3. run-on heading: "Back spasm causes Some simple things ..."
+            m = _RUN_ON_HEADING.search(text, ss, se)
+            if m and not heading and len(_WORDS.findall(text, ss, m.start())) <= 5 and m.start() > ss:
+                head = text[ss:m.start()]
+                if not any(ch in head for ch in ".,;:!?"):
+                    pieces.append((ss, m.start(), True))
+                    ss = m.end()
+            pieces.append((ss, se, heading))
+    return pieces

@@ -1,0 +1,585 @@
+"""The question-answering pipeline: corpus -> passages -> index -> answers.
+
+:class:`QA` is the public entry point. Building it splits every document into
+passages, merges passages with the same text into one *unit* (remembering
+every place it occurs), analyses each unit once and indexes it. Asking
+retrieves candidate units, drops near-duplicates, and returns up to ``k``
+distinct passages with their provenance.
+
+The batch methods (:meth:`QA.ask_many`, :meth:`QA.search`) are the primary
+path; :meth:`QA.ask` is a one-question convenience over ``ask_many``.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .analysis import Analyzer
+from .answer import Answer, Context, Passage, Source, make_highlighter, normalize_text, passage_id
+from .corpus import Corpus, Document, PathLike, load_corpus
+from .index import TermIndex, top_k_rows
+from .passages import SentenceSplitter
+
+__all__ = ["QA", "Settings"]
+
+Unit = Literal["passage", "document"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option that shapes an index or an answer (stored with a saved index).
+
+    Parameters
+    ----------
+    unit : {"passage", "document"}, default="passage"
+        What is indexed and returned: sentence passages, or whole documents
+        (for collections judged per document, such as BEIR).
+    split : {"paragraph", "file"}, default="paragraph"
+        How ``.txt``/``.md`` files become documents (see :func:`load_corpus`).
+    punkt : {"default", "train"}, default="default"
+        Punkt's built-in parameters, or parameters trained on the corpus.
+    web_rules : bool, default=True
+        Bullet, dash, heading and enumerator rules on top of Punkt.
+    weighting : {"tfidf", "bm25"}, default="tfidf"
+    k1, b : float
+        BM25 parameters.
+    sublinear_tf : bool, default=False
+        TF-IDF with ``1 + log(tf)``.
+    stop_words : "english" or None, default="english"
+        spasmqa's function-word list (see :mod:`spasmqa.analysis`) or none.
+    stem : bool, default=True
+        Snowball stemming.
+    near_duplicate : float, default=0.8
+        Cosine similarity (between unit term vectors) at or above which a
+        lower-ranked passage counts as a near-duplicate of a higher one and is
+        dropped from the answer (its place is kept in ``near_duplicates``).
+        ``1.0`` or more disables it.
+    mmr_lambda : float, default=1.0
+        Maximal marginal relevance: the trade-off between relevance (1.0,
+        plain ranking) and novelty against passages already chosen.
+    fragment_penalty : float, default=0.0
+        Fraction by which the score of a fragment passage is lowered.
+    candidates : int, default=50
+        How many top units to consider before de-duplication (at least k).
+    """
+
+    unit: Unit = "passage"
+    split: Literal["paragraph", "file"] = "paragraph"
+    punkt: Literal["default", "train"] = "default"
+    web_rules: bool = True
+    weighting: Literal["tfidf", "bm25"] = "tfidf"
+    k1: float = 1.2
+    b: float = 0.75
+    sublinear_tf: bool = False
+    stop_words: str | None = "english"
+    stem: bool = True
+    near_duplicate: float = 0.8
+    mmr_lambda: float = 1.0
+    fragment_penalty: float = 0.0
+    candidates: int = 50
+
+    def __post_init__(self) -> None:
+        choices = {"unit": ("passage", "document"), "split": ("paragraph", "file"), "punkt": ("default", "train"),
+                   "weighting": ("tfidf", "bm25"), "stop_words": ("english", None)}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        for name, lo, hi in (("near_duplicate", 0.0, float("inf")), ("mmr_lambda", 0.0, 1.0),
+                             ("fragment_penalty", 0.0, 1.0), ("b", 0.0, 1.0), ("k1", 0.0, float("inf"))):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
+                raise ValueError(f"{name} must be a number in [{lo}, {hi}], got {v!r}")
+        if isinstance(self.candidates, bool) or not isinstance(self.candidates, int) or self.candidates < 1:
+            raise ValueError(f"candidates must be a positive integer, got {self.candidates!r}")
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> Settings:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise TypeError(f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(known))}")
+        return cls(**options)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _check_k(k: object) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"k must be a positive integer, got {type(k).__name__} {k!r}")
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    return int(k)
+
+
+def _check_question(q: object, where: str = "question") -> str:
+    if not isinstance(q, str):
+        raise TypeError(f"{where} must be a string, got {type(q).__name__}")
+    if not q.strip():
+        raise ValueError(f"{where} is empty or only white space")
+    return q
+
+
+class _Progress:
+    """tqdm when asked for (or on long work when ``progress=None``), else nothing."""
+
+    def __init__(self, progress: bool | None, total: int, desc: str, threshold: int = 20_000):
+        show = progress if progress is not None else total >= threshold
+        self.bar = None
+        if show:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, desc=desc, unit="doc", file=sys.stderr, mininterval=0.5)
+
+    def update(self, n: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class QA:
+    """Question answering over a corpus, with provenance.
+
+    Build one with :meth:`from_corpus` (files), :meth:`from_texts` (strings)
+    or :meth:`load` (a saved index).
+
+    Examples
+    --------
+    >>> import spasmqa
+    >>> qa = spasmqa.QA.from_corpus()
+    >>> ans = qa.ask("what causes lower back spasms", k=3)
+    >>> p = ans.passages[0]
+    >>> qa.corpus[p.doc_id].text[p.start:p.end] == p.text
+    True
+    """
+
+    def __init__(self, corpus: Corpus, settings: Settings | None = None, *, progress: bool | None = None) -> None:
+        if not isinstance(corpus, Corpus):
+            raise TypeError(f"corpus must be a spasmqa.Corpus, got {type(corpus).__name__}; use QA.from_corpus(paths)")
+        self.settings = settings or Settings()
+        self.corpus = corpus
+        self._lock = threading.Lock()  # serialises add(); readers never block
+        self._make_components()
+        self.splitter_.fit(d.text for d in corpus.values())
+        self._build(list(corpus.values()), progress)
+
+    # -- construction -----------------------------------------------------
+    @classmethod
+    def from_corpus(
+        cls,
+        paths: PathLike | Sequence[PathLike] | None = None,
+        *,
+        strict: bool = False,
+        progress: bool | None = None,
+        **options: Any,
+    ) -> QA:
+        """Load documents and build the index.
+
+        Parameters
+        ----------
+        paths : path, list of paths, or None
+            Files and directories (see :func:`spasmqa.load_corpus`); ``None``
+            is the default corpus shipped with spasmqa.
+        strict : bool, default=False
+            Fail on the first unloadable file inside a directory instead of
+            reporting it in ``qa.corpus.problems``.
+        progress : bool or None, default=None
+            Show a progress bar; ``None`` shows one only for large corpora.
+        **options
+            Any field of :class:`Settings` (``weighting="bm25"``,
+            ``unit="document"``, ``near_duplicate=0.9``, ...).
+        """
+        settings = Settings.from_options(options)
+        corpus = load_corpus(paths, split=settings.split, strict=strict)
+        return cls(corpus, settings, progress=progress)
+
+    @classmethod
+    def from_texts(
+        cls, texts: Iterable[str], ids: Iterable[str] | None = None, *, progress: bool | None = None, **options: Any
+    ) -> QA:
+        """Build from Python strings (one document each)."""
+        return cls(Corpus.from_texts(texts, ids), Settings.from_options(options), progress=progress)
+
+    def _make_components(self) -> None:
+        s = self.settings
+        self.analyzer_ = Analyzer(stop_words=s.stop_words, stem=s.stem)
+        self.splitter_ = SentenceSplitter(punkt=s.punkt, web_rules=s.web_rules)
+        self.index_ = TermIndex(weighting=s.weighting, k1=s.k1, b=s.b, sublinear_tf=s.sublinear_tf)
+
+    def _spans(self, doc: Document) -> list[tuple[int, int, bool, bool]]:
+        if self.settings.unit == "document":
+            text = doc.text
+            s, e = 0, len(text)
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            return [(s, e, False, False)] if s < e else []
+        return [(sp_.start, sp_.end, sp_.heading, sp_.fragment) for sp_ in self.splitter_.split(doc.text)]
+
+    def _occurrences(
+        self, docs: list[Document], first_doc: int, key_to_unit: dict[str, int], new_units: list[int],
+        occ: dict[str, list], progress: bool | None,
+    ) -> Iterator[list[str]]:
+        """Split documents, record every occurrence, yield terms of new units."""
+        bar = _Progress(progress, len(docs), "indexing")
+        analyze = self.analyzer_
+        try:
+            for di, doc in enumerate(docs, start=first_doc):
+                text = doc.text
+                for s, e, heading, fragment in self._spans(doc):
+                    piece = text[s:e]
+                    key = normalize_text(piece)
+                    u = key_to_unit.get(key)
+                    if u is None:
+                        u = len(key_to_unit)
+                        key_to_unit[key] = u
+                        new_units.append(len(occ["doc"]))
+                        yield analyze(piece)
+                    occ["doc"].append(di)
+                    occ["start"].append(s)
+                    occ["end"].append(e)
+                    occ["heading"].append(heading)
+                    occ["fragment"].append(fragment)
+                    occ["unit"].append(u)
+                bar.update()
+        finally:
+            bar.close()
+
+    def _build(self, docs: list[Document], progress: bool | None) -> None:
+        occ: dict[str, list] = {name: [] for name in ("doc", "start", "end", "heading", "fragment", "unit")}
+        key_to_unit: dict[str, int] = {}
+        first_occ: list[int] = []
+        self.index_.fit(self._occurrences(docs, 0, key_to_unit, first_occ, occ, progress))
+        self.doc_ids_ = [d.doc_id for d in docs]
+        self._set_arrays(occ, first_occ)
+        if len(self.unit_first_occ_) == 0:
+            raise ValueError(
+                "the corpus is empty: no document contains any text"
+                if len(docs) else "the corpus is empty: no documents were loaded"
+            )
+
+    def _set_arrays(self, occ: Mapping[str, list], first_occ: Sequence[int]) -> None:
+        self.occ_doc_ = np.asarray(occ["doc"], dtype=np.int32)
+        self.occ_start_ = np.asarray(occ["start"], dtype=np.int64)
+        self.occ_end_ = np.asarray(occ["end"], dtype=np.int64)
+        self.occ_heading_ = np.asarray(occ["heading"], dtype=bool)
+        self.occ_fragment_ = np.asarray(occ["fragment"], dtype=bool)
+        self.occ_unit_ = np.asarray(occ["unit"], dtype=np.int32)
+        self.unit_first_occ_ = np.asarray(first_occ, dtype=np.int64)
+        self._derive()
+
+    def _derive(self) -> None:
+        """Lookup structures computed from the occurrence arrays."""
+        n_units = len(self.unit_first_occ_)
+        order = np.argsort(self.occ_unit_, kind="stable")  # occurrences of each unit, in corpus order
+        self.unit_occ_indptr_ = np.concatenate([[0], np.cumsum(np.bincount(self.occ_unit_, minlength=n_units))])
+        self.unit_occ_ = order
+        self.unit_fragment_ = self.occ_fragment_[self.unit_first_occ_] if n_units else np.zeros(0, bool)
+        # Index of the nearest heading at or before each occurrence in its document (-1: none).
+        n = len(self.occ_doc_)
+        idx = np.where(self.occ_heading_, np.arange(n), -1)
+        last = np.maximum.accumulate(idx) if n else idx
+        valid = (last >= 0) & (self.occ_doc_[np.clip(last, 0, None)] == self.occ_doc_) if n else last >= 0
+        self.occ_heading_of_ = np.where(valid, last, -1)
+
+    # -- provenance -------------------------------------------------------
+    @property
+    def n_passages(self) -> int:
+        """Number of passage occurrences (before de-duplication)."""
+        return len(self.occ_doc_)
+
+    @property
+    def n_units(self) -> int:
+        """Number of distinct passages (or documents) indexed."""
+        return len(self.unit_first_occ_)
+
+    def _occ_text(self, o: int) -> str:
+        doc = self.corpus.documents[self.doc_ids_[self.occ_doc_[o]]]
+        return doc.text[self.occ_start_[o]:self.occ_end_[o]]
+
+    def _source(self, o: int) -> Source:
+        return Source(self.doc_ids_[self.occ_doc_[o]], int(self.occ_start_[o]), int(self.occ_end_[o]))
+
+    def sources(self, unit: int) -> tuple[Source, ...]:
+        """Every place unit ``unit`` occurs, in corpus order."""
+        occs = self.unit_occ_[self.unit_occ_indptr_[unit]:self.unit_occ_indptr_[unit + 1]]
+        return tuple(self._source(o) for o in occs)
+
+    def context(self, o: int) -> Context:
+        """Sentences before and after occurrence ``o``, and its heading."""
+        d = self.occ_doc_[o]
+        before = self._occ_text(o - 1) if o > 0 and self.occ_doc_[o - 1] == d else ""
+        after = self._occ_text(o + 1) if o + 1 < len(self.occ_doc_) and self.occ_doc_[o + 1] == d else ""
+        h = self.occ_heading_of_[o]
+        heading = self._occ_text(h) if h >= 0 and h != o else None
+        return Context(before=before, after=after, heading=heading)
+
+    def passages_frame(self) -> pd.DataFrame:
+        """Every passage occurrence: ``id, text, doc_id, start, end, unit, is_heading, is_fragment``."""
+        texts = [self._occ_text(o) for o in range(self.n_passages)]
+        return pd.DataFrame({
+            "id": [passage_id(t) for t in texts],
+            "text": texts,
+            "doc_id": [self.doc_ids_[d] for d in self.occ_doc_],
+            "start": self.occ_start_,
+            "end": self.occ_end_,
+            "unit": self.occ_unit_,
+            "is_heading": self.occ_heading_,
+            "is_fragment": self.occ_fragment_,
+        })
+
+    # -- answering --------------------------------------------------------
+    def _select(self, units: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float, list[int]]]:
+        """Choose up to k distinct units from ranked candidates.
+
+        Returns (unit, score, near-duplicate units) triples, best first.
+        """
+        s = self.settings
+        if len(units) == 0:
+            return []
+        scores = scores.copy()
+        if s.fragment_penalty > 0:
+            scores = np.where(self.unit_fragment_[units], scores * (1.0 - s.fragment_penalty), scores)
+            order = np.lexsort((units, -scores))
+            units, scores = units[order], scores[order]
+        need_sims = s.near_duplicate < 1.0 or s.mmr_lambda < 1.0
+        if not need_sims:
+            return [(int(u), float(v), []) for u, v in zip(units[:k], scores[:k])]
+        f = self.index_.forward()[units]
+        sims = (f @ f.T).toarray()
+        chosen: list[int] = []
+        dropped: dict[int, list[int]] = {}
+        remaining = list(range(len(units)))
+        top = scores[0] if scores[0] > 0 else 1.0
+        while remaining and len(chosen) < k:
+            if s.mmr_lambda < 1.0 and chosen:
+                rel = scores[remaining] / top
+                red = sims[np.ix_(remaining, chosen)].max(axis=1)
+                mmr = s.mmr_lambda * rel - (1.0 - s.mmr_lambda) * red
+                pick = remaining[int(np.argmax(mmr))]  # argmax: first of equals = better ranked
+            else:
+                pick = remaining[0]
+            remaining.remove(pick)
+            dup_of = next((c for c in chosen if sims[pick, c] >= s.near_duplicate), None)
+            if dup_of is not None:
+                dropped.setdefault(dup_of, []).append(int(units[pick]))
+                continue
+            chosen.append(pick)
+        return [(int(units[c]), float(scores[c]), dropped.get(c, [])) for c in chosen]
+
+    def _answer(self, question: str, terms: list[str], picked: list[tuple[int, float, list[int]]]) -> Answer:
+        passages = []
+        for rank, (u, score, dups) in enumerate(picked, start=1):
+            o = int(self.unit_first_occ_[u])
+            src = self._source(o)
+            text = self._occ_text(o)
+            near = tuple(self._source(int(self.unit_first_occ_[d])) for d in dups)
+            passages.append(Passage(
+                text=text, score=score, doc_id=src.doc_id, start=src.start, end=src.end,
+                sources=self.sources(u), rank=rank, id=passage_id(text),
+                is_fragment=bool(self.occ_fragment_[o]), is_heading=bool(self.occ_heading_[o]),
+                near_duplicates=near, context=self.context(o),
+            ))
+        text, confidence = self._summary(terms, passages)
+        return Answer(question=question, passages=passages, terms=tuple(dict.fromkeys(terms)), text=text,
+                      confidence=confidence, _highlight=make_highlighter(self.analyzer_.term_of, terms))
+
+    def _summary(self, terms: list[str], passages: list[Passage]) -> tuple[str, float]:
+        """Extractive answer text with [n] citations, and a confidence in [0, 1].
+
+        Confidence is the idf-weighted share of the question's terms that the
+        best passage contains (terms unknown to the corpus count at the
+        highest idf): 1.0 when the best passage has every term.
+        """
+        if not passages:
+            return "", 0.0
+        vocab = self.index_.vocabulary_
+        idf = self.index_.idf_
+        max_idf = float(idf.max()) if len(idf) else 1.0
+        uniq = list(dict.fromkeys(terms))
+        weights = {t: float(idf[vocab[t]]) if t in vocab else max_idf for t in uniq}
+        best_terms = set(self.analyzer_(passages[0].text))
+        total = sum(weights.values()) or 1.0
+        confidence = sum(w for t, w in weights.items() if t in best_terms) / total
+        top = passages[0].score
+        parts = [f"{p.text} [{p.rank}]" for p in passages
+                 if not p.is_fragment and not p.is_heading and p.score >= 0.5 * top][:3]
+        if not parts:
+            parts = [f"{passages[0].text} [1]"]
+        return " ".join(parts), round(confidence, 4)
+
+    def ask_many(self, questions: Sequence[str], k: int = 5) -> list[Answer]:
+        """Answer many questions at once (vectorised scoring).
+
+        Parameters
+        ----------
+        questions : sequence of str
+        k : int, default=5
+            Maximum number of distinct passages per answer.
+
+        Returns
+        -------
+        list of Answer, in the order of ``questions``.
+        """
+        k = _check_k(k)
+        if isinstance(questions, str):
+            raise TypeError("questions must be a list of strings; use ask() for one question")
+        questions = [_check_question(q, f"questions[{i}]") for i, q in enumerate(questions)]
+        terms = [self.analyzer_(q) for q in questions]
+        n_cand = max(k, self.settings.candidates) if self.settings.near_duplicate < 1 or self.settings.mmr_lambda < 1 or self.settings.fragment_penalty > 0 else k
+        hits = self.index_.search(terms, n_cand)
+        return [self._answer(q, t, self._select(u, s, k)) for q, t, (u, s) in zip(questions, terms, hits)]
+
+    def ask(self, question: str, k: int = 5) -> Answer:
+        """Answer one question: up to ``k`` distinct passages, best first.
+
+        A question that shares no term with the corpus (including one made
+        only of stop words) gets an empty answer.
+
+        Raises
+        ------
+        TypeError
+            ``question`` is not a string or ``k`` not an integer.
+        ValueError
+            ``question`` is empty or white space, or ``k < 1``.
+        """
+        return self.ask_many([_check_question(question)], k)[0]
+
+    # -- retrieval runs (evaluation) -------------------------------------
+    def search(
+        self,
+        queries: Sequence[str] | Mapping[str, str] | pd.DataFrame,
+        k: int = 1000,
+        *,
+        level: Literal["unit", "document"] | None = None,
+        aggregate: Literal["max", "sum"] = "max",
+    ) -> pd.DataFrame:
+        """A retrieval run: ``qid, docno, score, rank`` for every query.
+
+        Parameters
+        ----------
+        queries : list of str, mapping qid -> text, or DataFrame with
+            ``qid`` and ``query`` columns. A list gets qids "1", "2", ...
+        k : int, default=1000
+            Results per query.
+        level : {"unit", "document"} or None
+            ``"unit"``: docno is the passage id (passage indexes) or the
+            doc_id (document indexes). ``"document"``: docno is always a
+            doc_id; passage scores are aggregated per document with
+            ``aggregate`` (``"max"``: the best passage; ``"sum"``: all
+            matching passages). Default: ``"document"``.
+        """
+        k = _check_k(k)
+        qids, texts = _queries(queries)
+        level = level or "document"
+        if level not in ("unit", "document"):
+            raise ValueError(f"level must be 'unit' or 'document', got {level!r}")
+        if aggregate not in ("max", "sum"):
+            raise ValueError(f"aggregate must be 'max' or 'sum', got {aggregate!r}")
+        terms = [self.analyzer_(t) for t in texts]
+        rows_q: list[np.ndarray] = []
+        rows_d: list[np.ndarray] = []
+        rows_s: list[np.ndarray] = []
+        by_doc = level == "document"
+        if by_doc:
+            u2d = self._unit_doc_matrix()
+        for lo in range(0, len(terms), 256):
+            scores = self.index_.score(terms[lo:lo + 256])
+            if by_doc:
+                if aggregate == "sum" or self.settings.unit == "document":
+                    doc_scores = (scores @ u2d).tocsr()
+                else:
+                    doc_scores = _rowwise_max(scores, u2d)
+                hits = top_k_rows(doc_scores, k)
+            else:
+                hits = top_k_rows(scores, k)
+            for j, (cols, vals) in enumerate(hits):
+                rows_q.append(np.full(len(cols), lo + j))
+                rows_d.append(cols)
+                rows_s.append(vals)
+        qi = np.concatenate(rows_q) if rows_q else np.zeros(0, int)
+        di = np.concatenate(rows_d) if rows_d else np.zeros(0, int)
+        sc = np.concatenate(rows_s) if rows_s else np.zeros(0)
+        if by_doc:
+            docnos = np.asarray(self.doc_ids_, dtype=object)[di] if len(di) else np.zeros(0, object)
+        else:
+            docnos = np.asarray([self._unit_docno(int(u)) for u in di], dtype=object)
+        run = pd.DataFrame({"qid": np.asarray(qids, dtype=object)[qi] if len(qi) else [], "docno": docnos, "score": sc})
+        run["rank"] = run.groupby("qid", sort=False).cumcount() + 1
+        return run[["qid", "docno", "score", "rank"]].reset_index(drop=True)
+
+    def _unit_docno(self, u: int) -> str:
+        if self.settings.unit == "document":
+            return self.doc_ids_[self.occ_doc_[self.unit_first_occ_[u]]]
+        return passage_id(self._occ_text(int(self.unit_first_occ_[u])))
+
+    def _unit_doc_matrix(self) -> sp.csr_matrix:
+        """Binary (n_units, n_docs): which documents each unit occurs in."""
+        m = sp.csr_matrix(
+            (np.ones(len(self.occ_unit_), dtype=np.float32), (self.occ_unit_, self.occ_doc_)),
+            shape=(self.n_units, len(self.doc_ids_)),
+        )
+        m.data[:] = 1.0  # a unit twice in one document still counts once
+        return m
+
+    def __repr__(self) -> str:
+        s = self.settings
+        return (f"<spasmqa.QA: {len(self.corpus)} documents, {self.n_passages} {s.unit}s "
+                f"({self.n_units} distinct), {len(self.index_.vocabulary_)} terms, {s.weighting}>")
+
+
+def _rowwise_max(scores: sp.csr_matrix, u2d: sp.csr_matrix) -> sp.csr_matrix:
+    """Per query row, the best unit score of each document (vectorised).
+
+    Every stored (query, unit, score) entry is expanded to the documents the
+    unit occurs in; the maximum per (query, document) is kept.
+    """
+    scores = scores.tocoo()
+    u2d = u2d.tocsr()
+    per_unit = np.diff(u2d.indptr)[scores.col]
+    rows = np.repeat(scores.row, per_unit)
+    vals = np.repeat(scores.data, per_unit)
+    # Positions in u2d.indices of each unit's documents, concatenated.
+    starts = np.repeat(u2d.indptr[scores.col] - np.cumsum(per_unit) + per_unit, per_unit)
+    docs = u2d.indices[starts + np.arange(len(rows))]
+    n_docs = u2d.shape[1]
+    key = rows.astype(np.int64) * n_docs + docs
+    order = np.lexsort((-vals, key))
+    key, vals = key[order], vals[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    key, vals = key[first], vals[first]
+    return sp.csr_matrix((vals, (key // n_docs, key % n_docs)), shape=(scores.shape[0], n_docs))
+
+
+def _queries(queries: Sequence[str] | Mapping[str, str] | pd.DataFrame) -> tuple[list[str], list[str]]:
+    if isinstance(queries, pd.DataFrame):
+        missing = {"qid", "query"} - set(queries.columns)
+        if missing:
+            raise ValueError(f"queries DataFrame needs columns 'qid' and 'query'; missing {sorted(missing)}")
+        qids = [str(q) for q in queries["qid"]]
+        texts = list(queries["query"])
+    elif isinstance(queries, Mapping):
+        qids = [str(q) for q in queries]
+        texts = list(queries.values())
+    elif isinstance(queries, str):
+        raise TypeError("queries must be a list of strings, a mapping qid -> text, or a DataFrame")
+    else:
+        texts = list(queries)
+        qids = [str(i) for i in range(1, len(texts) + 1)]
+    texts = [_check_question(t, f"query {qid!r}") for qid, t in zip(qids, texts)]
+    if len(set(qids)) != len(qids):
+        raise ValueError("query ids must be unique")
+    return qids, texts

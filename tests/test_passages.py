@@ -1,0 +1,93 @@
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spasmqa.corpus import load_corpus
+from spasmqa.passages import SentenceSplitter, is_fragment
+
+
+def texts(text, **kw):
+    return [text[s.start:s.end] for s in SentenceSplitter(**kw).split(text)]
+
+
+def test_bullets_are_separators_not_content():
+    assert texts("How will a chiropractor help? · Physical Therapy – corrects imbalances. · Massage helps.") == [
+        "How will a chiropractor help?", "Physical Therapy – corrects imbalances.", "Massage helps."]
+
+
+def test_short_bullet_items_stay_together():
+    assert texts("What are spasms? · Skin Redness · Swelling · Weakness. Then more.") == [
+        "What are spasms?", "Skin Redness · Swelling · Weakness.", "Then more."]
+
+
+def test_dash_before_capital_splits_heading():
+    spans = SentenceSplitter().split("Sit on an incline — Sitting up straight puts pressure on the back.")
+    text = "Sit on an incline — Sitting up straight puts pressure on the back."
+    assert [text[s.start:s.end] for s in spans] == ["Sit on an incline", "Sitting up straight puts pressure on the back."]
+    assert spans[0].heading
+
+
+def test_dash_before_lower_case_does_not_split():
+    assert texts("Back spasms can occur in any part of the back — lower.") == [
+        "Back spasms can occur in any part of the back — lower."]
+
+
+def test_run_on_heading():
+    spans = SentenceSplitter().split("Back spasm causes Some simple things cause spasms.")
+    assert spans[0].heading and (spans[0].start, spans[0].end) == (0, 17)
+
+
+def test_enumerators_are_dropped():
+    assert texts("Intro here. 2. Cold Therapy. Ice helps.") == ["Intro here.", "Cold Therapy.", "Ice helps."]
+
+
+def test_question_heading_flag_and_fragments():
+    spans = SentenceSplitter().split("What are back spasms? Stretching prior to any. Low. Drink water daily.")
+    assert [s.heading for s in spans] == [True, False, False, False]
+    assert [s.fragment for s in spans] == [False, True, True, False]
+
+
+def test_is_fragment():
+    assert is_fragment("Stretching prior to any.")
+    assert is_fragment("However, these types of problems are.")
+    assert is_fragment("(bed rest for longer than a day can.")
+    assert not is_fragment("Keeping the body hydrated is the best way to avoid spasms.")
+
+
+def test_without_web_rules_punkt_only():
+    assert texts("A b c. · D e f.", web_rules=False) == ["A b c.", "· D e f."]
+
+
+def test_trained_punkt_is_deterministic():
+    corpus = load_corpus()
+    docs = [d.text for d in corpus.values()]
+    a = SentenceSplitter(punkt="train").fit(docs)
+    b = SentenceSplitter(punkt="train").fit(docs)
+    assert [a.split(t) for t in docs] == [b.split(t) for t in docs]
+
+
+def test_default_corpus_spans_are_exact_and_clean():
+    splitter = SentenceSplitter()
+    for doc in load_corpus().values():
+        for s in splitter.split(doc.text):
+            piece = doc.text[s.start:s.end]
+            assert piece == piece.strip() and piece
+            assert "·" not in piece or piece.count("·") >= 2  # only merged short lists keep bullets
+
+
+alphabet = st.sampled_from(list(string.ascii_letters + "  ..?!·–—-\n\t,;:()\"'’“”0123456789") + ["é", "ß", "中", "🙂", "\u200f", "\x00", "\r"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=alphabet, max_size=400) | st.text(max_size=300))
+def test_spans_reproduce_text_for_any_input(text):
+    for web_rules in (True, False):
+        spans = SentenceSplitter(web_rules=web_rules).split(text)
+        last = 0
+        for s in spans:
+            assert 0 <= s.start < s.end <= len(text)
+            assert s.start >= last  # ordered, non-overlapping
+            last = s.end
+            piece = text[s.start:s.end]
+            assert piece.strip() == piece
