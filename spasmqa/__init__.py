@@ -7,14 +7,15 @@
 See the README for the command line, evaluation and benchmarks.
 """
 
+from ._version import __version__
 from .analysis import Analyzer, STOP_WORDS
 from .answer import Answer, Context, Passage, Source, normalize_text, passage_id
 from .corpus import Corpus, Document, LoadProblem, default_corpus_path, load_corpus
 from .index import TermIndex
 from .passages import SentenceSplitter
 from .pipeline import QA, Settings
+from .storage import IndexFormatError
 
-__version__ = "0.1.0"
 
 __all__ = [
     "QA",
@@ -34,5 +35,6 @@ __all__ = [
     "TermIndex",
     "normalize_text",
     "passage_id",
+    "IndexFormatError",
     "__version__",
 ]

@@ -13,7 +13,7 @@ import time
 import warnings
 from collections.abc import Sequence
 
-from . import __version__
+from ._version import __version__
 
 __all__ = ["main"]
 

@@ -169,7 +169,7 @@ class QA:
             raise TypeError(f"corpus must be a spasmqa.Corpus, got {type(corpus).__name__}; use QA.from_corpus(paths)")
         self.settings = settings or Settings()
         self.corpus = corpus
-        self._lock = threading.Lock()  # serialises add(); readers never block
+        self._init_state()
         self._make_components()
         self.splitter_.fit(d.text for d in corpus.values())
         self._build(list(corpus.values()), progress)
@@ -210,6 +210,86 @@ class QA:
     ) -> QA:
         """Build from Python strings (one document each)."""
         return cls(Corpus.from_texts(texts, ids), Settings.from_options(options), progress=progress)
+
+    def _init_state(self) -> None:
+        self._lock = threading.Lock()  # serialises add(); ask() takes no lock
+
+    def save(self, path: PathLike, *, overwrite: bool = False) -> None:
+        """Save the index to the directory ``path`` (no pickle; see :mod:`spasmqa.storage`).
+
+        Raises FileExistsError if ``path`` exists and ``overwrite`` is False.
+        """
+        from .storage import save_qa
+
+        save_qa(self, path, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, path: PathLike) -> QA:
+        """Load an index saved with :meth:`save`.
+
+        The files' checksums and the arrays' shapes and ranges are verified;
+        a missing, truncated, edited or newer-format index raises
+        :class:`spasmqa.IndexFormatError` (a ``ValueError``) naming the problem.
+        """
+        from .storage import load_qa
+
+        return load_qa(path)
+
+    def add(
+        self,
+        paths: PathLike | Sequence[PathLike] | None = None,
+        *,
+        texts: Iterable[str] | None = None,
+        ids: Iterable[str] | None = None,
+        strict: bool = False,
+        progress: bool | None = None,
+    ) -> int:
+        """Add documents without re-analysing the ones already indexed.
+
+        Give either ``paths`` (files and directories, loaded as in
+        :meth:`from_corpus`) or ``texts`` (with optional ``ids``). Existing
+        doc_ids, passage ids and unit numbers do not change; a passage whose
+        text is already indexed gains a source. Weights (idf, lengths) are
+        recomputed from the stored counts.
+
+        Not to be called while other threads are in :meth:`ask`.
+
+        Returns
+        -------
+        int
+            The number of documents added.
+        """
+        if (paths is None) == (texts is None):
+            raise TypeError("give either paths or texts to add()")
+        new = Corpus.from_texts(texts, ids) if texts is not None else load_corpus(
+            paths, split=self.settings.split, strict=strict)
+        clash = [d for d in new if d in self.corpus.documents]
+        if clash:
+            raise ValueError(f"doc_id {clash[0]!r} is already in the index ({len(clash)} clash(es)); doc_ids must be unique")
+        with self._lock:
+            key_to_unit = {normalize_text(self._occ_text(int(o))): u for u, o in enumerate(self.unit_first_occ_)}
+            n_units_before = len(key_to_unit)
+            occ: dict[str, list] = {name: [] for name in ("doc", "start", "end", "heading", "fragment", "unit")}
+            first_occ: list[int] = []
+            docs = list(new.values())
+            token_lists = list(self._occurrences(docs, len(self.doc_ids_), key_to_unit, first_occ, occ, progress))
+            assert len(key_to_unit) == n_units_before + len(token_lists)
+            self.index_.add(token_lists)
+            for doc in docs:
+                self.corpus.add(doc)
+            self.corpus.problems.extend(new.problems)
+            self.doc_ids_ = self.doc_ids_ + [d.doc_id for d in docs]
+            n_occ = self.n_passages
+            merged = {
+                "doc": np.concatenate([self.occ_doc_, np.asarray(occ["doc"], dtype=np.int32)]),
+                "start": np.concatenate([self.occ_start_, np.asarray(occ["start"], dtype=np.int64)]),
+                "end": np.concatenate([self.occ_end_, np.asarray(occ["end"], dtype=np.int64)]),
+                "heading": np.concatenate([self.occ_heading_, np.asarray(occ["heading"], dtype=bool)]),
+                "fragment": np.concatenate([self.occ_fragment_, np.asarray(occ["fragment"], dtype=bool)]),
+                "unit": np.concatenate([self.occ_unit_, np.asarray(occ["unit"], dtype=np.int32)]),
+            }
+            self._set_arrays(merged, np.concatenate([self.unit_first_occ_, np.asarray(first_occ, dtype=np.int64) + n_occ]))
+        return len(docs)
 
     def _make_components(self) -> None:
         s = self.settings
