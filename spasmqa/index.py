@@ -104,6 +104,12 @@ class TermIndex:
         BM25 parameters (ignored for TF-IDF).
     sublinear_tf : bool, default=False
         TF-IDF only: use ``1 + log(tf)`` instead of raw counts.
+    pivot_slope : float in [0, 1], default=1.0
+        TF-IDF only: each unit's weights are divided by
+        ``(1 - slope) * pivot + slope * norm``, where ``norm`` is its L2 norm
+        and ``pivot`` the mean norm (Singhal et al., 1996). 1.0 is cosine
+        normalisation, exactly as scikit-learn; lower slopes penalise long
+        units less; 0 applies no length normalisation.
     dtype : numpy dtype, default=numpy.float32
         Dtype of the stored weights.
 
@@ -133,19 +139,22 @@ class TermIndex:
         k1: float = 1.2,
         b: float = 0.75,
         sublinear_tf: bool = False,
+        pivot_slope: float = 1.0,
         dtype: type = np.float32,
     ) -> None:
         self.weighting = weighting
         self.k1 = k1
         self.b = b
         self.sublinear_tf = sublinear_tf
+        self.pivot_slope = pivot_slope
         self.dtype = dtype
 
     # -- validation -------------------------------------------------------
     def _validate(self) -> None:
         if self.weighting not in ("tfidf", "bm25"):
             raise ValueError(f"weighting must be 'tfidf' or 'bm25', got {self.weighting!r}")
-        for name, value, lo, hi in (("k1", self.k1, 0.0, float("inf")), ("b", self.b, 0.0, 1.0)):
+        for name, value, lo, hi in (("k1", self.k1, 0.0, float("inf")), ("b", self.b, 0.0, 1.0),
+                                    ("pivot_slope", self.pivot_slope, 0.0, 1.0)):
             if not isinstance(value, (int, float)) or not (lo <= float(value) <= hi):
                 raise ValueError(f"{name} must be a number in [{lo}, {hi}], got {value!r}")
 
@@ -155,6 +164,7 @@ class TermIndex:
             "k1": float(self.k1),
             "b": float(self.b),
             "sublinear_tf": bool(self.sublinear_tf),
+            "pivot_slope": float(self.pivot_slope),
             "dtype": np.dtype(self.dtype).name,
         }
 
@@ -230,6 +240,14 @@ class TermIndex:
             data = tf * self.idf_[term_of_entry]
             norms = np.sqrt(np.bincount(counts.indices, weights=data * data, minlength=n_units))
             norms[norms == 0] = 1.0
+            if self.pivot_slope < 1.0:
+                # Pivoted normalisation (Singhal et al. 1996): divide by a
+                # length that grows more slowly than the unit's L2 norm,
+                # pivoting around the average norm, so long units are not
+                # penalised as much as under cosine normalisation.
+                has_terms = np.bincount(counts.indices, minlength=n_units) > 0
+                pivot = norms[has_terms].mean() if has_terms.any() else 1.0
+                norms = (1.0 - self.pivot_slope) * pivot + self.pivot_slope * norms
             data /= norms[counts.indices]
             weights = sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
         else:
