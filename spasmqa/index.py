@@ -64,6 +64,35 @@ def _ForwardView(counts: sp.csr_matrix) -> sp.csc_matrix:
     return sp.csc_matrix((counts.data, counts.indices, counts.indptr), shape=(counts.shape[1], counts.shape[0]))
 
 
+def _stack_rows(blocks: list[sp.csr_matrix], n_cols: int) -> sp.csr_matrix:
+    """Concatenate CSR row blocks, releasing each block once it is copied."""
+    nnz = sum(b.nnz for b in blocks)
+    n_rows = sum(b.shape[0] for b in blocks)
+    data = np.empty(nnz, dtype=np.int32)
+    indices = np.empty(nnz, dtype=np.int32)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    pos = row = 0
+    while blocks:
+        b = blocks.pop(0)
+        data[pos:pos + b.nnz] = b.data
+        indices[pos:pos + b.nnz] = b.indices
+        indptr[row + 1:row + 1 + b.shape[0]] = b.indptr[1:] + pos
+        pos += b.nnz
+        row += b.shape[0]
+        del b
+    return sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols))
+
+
+def _column_sums(values: np.ndarray, like: sp.csr_matrix, n_cols: int) -> np.ndarray:
+    """Per-column sums of a matrix with ``like``'s pattern and ``values`` as data.
+
+    A sparse mat-vec instead of ``np.bincount(weights=...)``, which would make
+    a float64 copy of ``values``.
+    """
+    m = sp.csr_matrix((values, like.indices, like.indptr), shape=(like.shape[0], n_cols))
+    return np.asarray(m.T @ np.ones(like.shape[0], dtype=values.dtype)).ravel()
+
+
 def top_k_rows(scores: sp.csr_matrix, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Top ``k`` (column, value) of each row of a sparse score matrix.
 
@@ -187,9 +216,13 @@ class TermIndex:
         if batch or not blocks:
             blocks.append(_count_block(batch, self.vocabulary_, grow=True))
         n_terms = len(self.vocabulary_)
-        forward = sp.vstack([_widen(b_, n_terms) for b_ in blocks], format="csr")
-        del blocks
-        self._set_counts(forward.T.tocsr())
+        forward = _stack_rows(blocks, n_terms)  # empties `blocks` as it copies
+        # CSC of (units x terms) *is* the inverted layout: reinterpret it as
+        # CSR of (terms x units) instead of transposing a second time.
+        inverted = forward.tocsc()
+        del forward
+        self._set_counts(sp.csr_matrix((inverted.data, inverted.indices, inverted.indptr),
+                                       shape=(n_terms, inverted.shape[0])))
         return self
 
     def add(self, token_lists: Iterable[Sequence[str]]) -> TermIndex:
@@ -217,18 +250,21 @@ class TermIndex:
         self._compute_weights()
 
     def _compute_weights(self) -> None:
+        # Written for memory: at 10^7 postings every float64 temporary costs
+        # 80 MB, so weights are computed in place in the index dtype, and the
+        # weight matrix shares its index arrays with the count matrix.
         counts = self.counts_
         n_terms, n_units = counts.shape
-        df = np.diff(counts.indptr).astype(np.float64)
-        self.doc_freq_ = df.astype(np.int64)
-        self.unit_length_ = np.bincount(counts.indices, weights=counts.data, minlength=n_units)
-        term_of_entry = np.repeat(np.arange(n_terms, dtype=np.int32), np.diff(counts.indptr))
-        tf = counts.data.astype(np.float64)
+        dtype = np.dtype(self.dtype)
+        postings_per_term = np.diff(counts.indptr)
+        df = postings_per_term.astype(np.float64)
+        self.doc_freq_ = postings_per_term.astype(np.int64)
+        self.unit_length_ = _column_sums(counts.data.astype(np.float64), counts, n_units)
+        data = counts.data.astype(dtype)  # tf
         if self.weighting == "tfidf":
             # scikit-learn's TfidfTransformer owns the idf formula and weights
-            # questions. Units are weighted here with the same formula, in the
-            # inverted layout, to avoid transposing a large matrix twice; the
-            # oracle test checks the scores against TfidfVectorizer.
+            # questions; units are weighted with the same formula here, in the
+            # inverted layout (the oracle test compares with TfidfVectorizer).
             self._tfidf = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True, sublinear_tf=self.sublinear_tf)
             if n_terms:
                 self._tfidf.fit(_ForwardView(counts) if n_units else sp.csr_matrix((1, n_terms)))
@@ -236,31 +272,33 @@ class TermIndex:
             else:  # nothing to weigh; every question scores nothing
                 self.idf_ = np.zeros(0)
             if self.sublinear_tf:
-                tf = 1.0 + np.log(tf)
-            data = tf * self.idf_[term_of_entry]
-            norms = np.sqrt(np.bincount(counts.indices, weights=data * data, minlength=n_units))
+                np.log(data, out=data)
+                data += 1
+            data *= np.repeat(self.idf_.astype(dtype), postings_per_term)
+            norms = np.sqrt(_column_sums(data * data, counts, n_units))
             norms[norms == 0] = 1.0
             if self.pivot_slope < 1.0:
                 # Pivoted normalisation (Singhal et al. 1996): divide by a
                 # length that grows more slowly than the unit's L2 norm,
                 # pivoting around the average norm, so long units are not
                 # penalised as much as under cosine normalisation.
-                has_terms = np.bincount(counts.indices, minlength=n_units) > 0
+                has_terms = self.unit_length_ > 0
                 pivot = norms[has_terms].mean() if has_terms.any() else 1.0
                 norms = (1.0 - self.pivot_slope) * pivot + self.pivot_slope * norms
-            data /= norms[counts.indices]
-            weights = sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+            data /= norms.astype(dtype)[counts.indices]
         else:
             self.idf_ = np.log1p((n_units - df + 0.5) / (df + 0.5))
-            avgdl = self.unit_length_.mean() if n_units else 1.0
-            dl = self.unit_length_[counts.indices]
-            norm = tf + self.k1 * (1.0 - self.b + self.b * dl / max(avgdl, 1e-12))
-            data = self.idf_[term_of_entry] * tf * (self.k1 + 1.0) / norm
-            weights = sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
-        weights = weights.astype(self.dtype)
-        weights.sort_indices()
-        weights.indices = weights.indices.astype(np.int32, copy=False)
-        self.postings_ = weights
+            avgdl = float(self.unit_length_.mean()) if n_units else 1.0
+            # w = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
+            denom = self.unit_length_.astype(dtype)[counts.indices]
+            denom *= self.k1 * self.b / max(avgdl, 1e-12)
+            denom += self.k1 * (1.0 - self.b)
+            denom += data
+            data *= self.k1 + 1.0
+            data /= denom
+            del denom
+            data *= np.repeat(self.idf_.astype(dtype), postings_per_term)
+        self.postings_ = sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
         self._forward = None
         self._forward_lock = threading.Lock()
 

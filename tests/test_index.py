@@ -122,3 +122,20 @@ def test_blocked_fit_equals_one_block():
 def test_bad_parameters(kw):
     with pytest.raises(ValueError):
         TermIndex(**kw).fit([["a"]])
+
+
+def test_bm25_ranking_equals_bm25s_up_to_ties():
+    bm25s = pytest.importorskip("bm25s")
+    docs = [A(t) for t in default_sentences()]
+    ours = TermIndex(weighting="bm25", k1=1.2, b=0.75, dtype=np.float64).fit(docs)
+    theirs = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
+    theirs.index(docs, show_progress=False)
+    for q in QUESTIONS[:-1]:
+        (units, scores), = ours.search([A(q)], k=10)
+        ids, their_scores = theirs.retrieve([A(q)], k=10, show_progress=False)
+        positive = their_scores[0] > 0  # bm25s pads with zero-score results
+        # bm25s's "lucene" method leaves out the constant (k1 + 1) factor.
+        np.testing.assert_allclose(scores / 2.2, their_scores[0][positive], rtol=1e-5)
+        for u, s in zip(units, scores):  # same passages wherever scores are not tied
+            if np.sum(np.isclose(scores, s)) == 1:
+                assert u in set(ids[0][positive])
