@@ -14,7 +14,7 @@ input always gives the same ranking.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -307,13 +307,44 @@ class TermIndex:
     def n_units(self) -> int:
         return int(self.counts_.shape[1])
 
-    def query_matrix(self, token_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        """Question vectors, shape ``(n_questions, n_terms)``."""
+    def query_matrix(
+        self, token_lists: Sequence[Sequence[str]], extra: Sequence[Mapping[str, float]] | None = None
+    ) -> sp.csr_matrix:
+        """Question vectors, shape ``(n_questions, n_terms)``.
+
+        ``extra`` optionally gives, per question, expansion terms with weights
+        relative to one occurrence of a question term; they are weighted
+        (idf, normalisation) exactly as the question's own terms.
+        """
+        n_terms = len(self.vocabulary_)
         q = _count_block(token_lists, self.vocabulary_, grow=False)
-        q = sp.csr_matrix((q.data, q.indices, q.indptr), shape=(q.shape[0], len(self.vocabulary_)))
-        if self.weighting == "tfidf" and q.shape[1]:
+        q = sp.csr_matrix((q.data, q.indices, q.indptr), shape=(q.shape[0], n_terms))
+        e = None
+        if extra is not None and any(extra):
+            rows, cols, vals = [], [], []
+            for r, terms in enumerate(extra):
+                for t, w in terms.items():
+                    c = self.vocabulary_.get(t)
+                    if c is not None and w > 0:
+                        rows.append(r)
+                        cols.append(c)
+                        vals.append(float(w))
+            e = sp.csr_matrix((vals, (rows, cols)), shape=q.shape)
+        if self.weighting == "tfidf" and n_terms:
+            if e is not None:
+                # The norm the transformer divides the question by, to put
+                # expansion terms on the same scale.
+                raw = q.astype(np.float64)
+                if self.sublinear_tf:
+                    raw.data = 1.0 + np.log(raw.data)
+                raw = raw.multiply(self.idf_).tocsr()
+                norms = np.sqrt(np.asarray(raw.multiply(raw).sum(axis=1)).ravel())
+                norms[norms == 0] = 1.0
+                e = sp.diags(1.0 / norms) @ e.multiply(self.idf_).tocsr()
             q = self._tfidf.transform(q)
-        return q.astype(self.dtype)
+        if e is not None:
+            q = q + e
+        return sp.csr_matrix(q, dtype=self.dtype)
 
     def score(self, token_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
         """Sparse scores, shape ``(n_questions, n_units)``; zeros not stored."""

@@ -12,6 +12,7 @@ path; :meth:`QA.ask` is a one-question convenience over ``ask_many``.
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -24,11 +25,16 @@ import scipy.sparse as sp
 
 from .analysis import Analyzer
 from .answer import Answer, Context, Passage, Source, make_highlighter, normalize_text, passage_id
-from .corpus import Corpus, Document, PathLike, load_corpus
+from .corpus import Corpus, Document, PathLike, default_corpus_path, load_corpus
 from .index import TermIndex, top_k_rows
+from .expansion import Expander, IntentTable, SynonymTable
 from .passages import SentenceSplitter
 
 __all__ = ["QA", "Settings"]
+
+_OCC_FIELDS = ("doc", "start", "end", "heading", "fragment", "anaphor", "unit")
+# A passage that opens by referring back to the one before it.
+_ANAPHOR = re.compile(r"(?:This|These|That|Those|They|It|Its|Their|Such|He|She|The latter|The former)\b")
 
 Unit = Literal["passage", "document"]
 
@@ -75,6 +81,40 @@ class Settings:
         Fraction by which the score of a fragment passage is lowered.
     candidates : int, default=50
         How many top units to consider before de-duplication (at least k).
+    prf : bool, default=False
+        Pseudo-relevance feedback (Rocchio): after a first retrieval, the
+        ``prf_terms`` heaviest terms of the centroid of the top ``prf_docs``
+        units' (L2-normalised) vectors are added to the question with weight
+        ``prf_weight`` relative to the question's own vector, and the
+        question is scored again. Vectorised: two sparse products per batch.
+    synonyms : bool, "auto" or str, default="auto"
+        Expand questions with the synonym table shipped with spasmqa
+        (``True``; lay and medical words for back problems) or with a table
+        of the same format at the given path. ``"auto"`` uses the shipped
+        table only for the default corpus, whose domain it was written for
+        (on SciFact it lowered nDCG@10). Added terms get
+        ``synonym_weight`` times a question term's weight.
+    intents : bool or str, default=True
+        Recognise the question's type (cause, treatment, prevention,
+        duration, symptom, severity, location, when, definition) with the shipped (or
+        given) intent table and add that type's answer cue words ("results
+        from", "due to" for causes) with weight ``intent_weight``.
+    heading_weight : float, default=0.5
+        Context: a passage also scores this fraction of the score of the
+        heading it sits under, if that heading is at most ``heading_scope``
+        (default 2) passages before it (a question heading followed by
+        bullet answers).
+    anaphora_weight : float, default=0.0
+        Context: a passage opening with a reference back ("This muscle ...",
+        "They can last ...") also scores this fraction of the previous
+        passage's score.
+    title_boost : int, default=1
+        With ``unit="document"``, a document's title terms count this many
+        times (the title is part of the text once already; 2 counts it
+        twice), a simple form of field weighting.
+    heading_penalty : float, default=0.3
+        Fraction by which the score of a heading is lowered (headings name a
+        topic; the sentences under them answer it).
     """
 
     unit: Unit = "passage"
@@ -92,6 +132,19 @@ class Settings:
     mmr_lambda: float = 1.0
     fragment_penalty: float = 0.0
     candidates: int = 50
+    prf: bool = False
+    prf_docs: int = 10
+    prf_terms: int = 20
+    prf_weight: float = 0.5
+    synonyms: bool | str = "auto"
+    synonym_weight: float = 0.3
+    intents: bool | str = True
+    intent_weight: float = 0.5
+    heading_weight: float = 0.5
+    heading_scope: int = 2
+    anaphora_weight: float = 0.0
+    heading_penalty: float = 0.3
+    title_boost: int = 1
 
     def __post_init__(self) -> None:
         choices = {"unit": ("passage", "document"), "split": ("paragraph", "file"), "punkt": ("default", "train"),
@@ -104,8 +157,22 @@ class Settings:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
                 raise ValueError(f"{name} must be a number in [{lo}, {hi}], got {v!r}")
-        if isinstance(self.candidates, bool) or not isinstance(self.candidates, int) or self.candidates < 1:
-            raise ValueError(f"candidates must be a positive integer, got {self.candidates!r}")
+        for name in ("candidates", "prf_docs", "prf_terms", "heading_scope", "title_boost"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        for name in ("prf_weight", "synonym_weight", "intent_weight", "heading_weight", "anaphora_weight",
+                     "heading_penalty"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                raise ValueError(f"{name} must be a number >= 0, got {v!r}")
+        if self.heading_penalty > 1:
+            raise ValueError(f"heading_penalty must be in [0, 1], got {self.heading_penalty!r}")
+        if isinstance(self.synonyms, str) and self.synonyms != "auto" and not self.synonyms.strip():
+            raise ValueError("synonyms must be True, False, 'auto' or a path to a table")
+        for name in ("synonyms", "intents"):
+            if not isinstance(getattr(self, name), (bool, str)):
+                raise TypeError(f"{name} must be True, False or a path to a table, got {getattr(self, name)!r}")
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> Settings:
@@ -174,7 +241,12 @@ class QA:
     def __init__(self, corpus: Corpus, settings: Settings | None = None, *, progress: bool | None = None) -> None:
         if not isinstance(corpus, Corpus):
             raise TypeError(f"corpus must be a spasmqa.Corpus, got {type(corpus).__name__}; use QA.from_corpus(paths)")
-        self.settings = settings or Settings()
+        settings = settings or Settings()
+        if settings.synonyms == "auto":
+            default = str(default_corpus_path())
+            uses_default = len(corpus) > 0 and all(d.path == default for d in corpus.values())
+            settings = replace(settings, synonyms=uses_default)
+        self.settings = settings
         self.corpus = corpus
         self._init_state()
         self._make_components()
@@ -276,7 +348,7 @@ class QA:
         with self._lock:
             key_to_unit = {normalize_text(self._occ_text(int(o))): u for u, o in enumerate(self.unit_first_occ_)}
             n_units_before = len(key_to_unit)
-            occ: dict[str, list] = {name: [] for name in ("doc", "start", "end", "heading", "fragment", "unit")}
+            occ: dict[str, list] = {name: [] for name in _OCC_FIELDS}
             first_occ: list[int] = []
             docs = list(new.values())
             token_lists = list(self._occurrences(docs, len(self.doc_ids_), key_to_unit, first_occ, occ, progress))
@@ -293,17 +365,35 @@ class QA:
                 "end": np.concatenate([self.occ_end_, np.asarray(occ["end"], dtype=np.int64)]),
                 "heading": np.concatenate([self.occ_heading_, np.asarray(occ["heading"], dtype=bool)]),
                 "fragment": np.concatenate([self.occ_fragment_, np.asarray(occ["fragment"], dtype=bool)]),
+                "anaphor": np.concatenate([self.occ_anaphor_, np.asarray(occ["anaphor"], dtype=bool)]),
                 "unit": np.concatenate([self.occ_unit_, np.asarray(occ["unit"], dtype=np.int32)]),
             }
             self._set_arrays(merged, np.concatenate([self.unit_first_occ_, np.asarray(first_occ, dtype=np.int64) + n_occ]))
         return len(docs)
 
-    def _make_components(self) -> None:
+    def _make_components(self, tables: Mapping[str, str] | None = None) -> None:
+        """Analyzer, splitter, index and expansion tables for the settings.
+
+        ``tables`` overrides where the synonym/intent tables are read from
+        (a saved index carries its own copies).
+        """
         s = self.settings
         self.analyzer_ = Analyzer(stop_words=s.stop_words, stem=s.stem)
         self.splitter_ = SentenceSplitter(punkt=s.punkt, web_rules=s.web_rules)
         self.index_ = TermIndex(weighting=s.weighting, k1=s.k1, b=s.b, sublinear_tf=s.sublinear_tf,
                                 pivot_slope=s.pivot_slope)
+        synonyms = s.synonyms if tables is None else tables.get("synonyms", s.synonyms)
+        intents = s.intents if tables is None else tables.get("intents", s.intents)
+        self.synonyms_ = SynonymTable.load(None if synonyms is True else synonyms) if synonyms not in (False, "auto") else None
+        self.intents_ = IntentTable.load(None if intents is True else intents) if intents else None
+        self._make_expander()
+
+    def _make_expander(self) -> None:
+        s = self.settings
+        self.expander_ = None
+        if self.synonyms_ is not None or self.intents_ is not None:
+            self.expander_ = Expander(self.analyzer_, synonyms=self.synonyms_, synonym_weight=s.synonym_weight,
+                                      intents=self.intents_, intent_weight=s.intent_weight)
 
     def _spans(self, doc: Document) -> list[tuple[int, int, bool, bool]]:
         if self.settings.unit == "document":
@@ -323,6 +413,7 @@ class QA:
         """Split documents, record every occurrence, yield terms of new units."""
         bar = _Progress(progress, len(docs), "indexing")
         analyze = self.analyzer_
+        boost_title = self.settings.unit == "document" and self.settings.title_boost > 1
         try:
             for di, doc in enumerate(docs, start=first_doc):
                 text = doc.text
@@ -334,19 +425,23 @@ class QA:
                         u = len(key_to_unit)
                         key_to_unit[key] = u
                         new_units.append(len(occ["doc"]))
-                        yield analyze(piece)
+                        terms = analyze(piece)
+                        if boost_title and doc.title:
+                            terms = analyze(doc.title) * (self.settings.title_boost - 1) + terms
+                        yield terms
                     occ["doc"].append(di)
                     occ["start"].append(s)
                     occ["end"].append(e)
                     occ["heading"].append(heading)
                     occ["fragment"].append(fragment)
+                    occ["anaphor"].append(_ANAPHOR.match(piece) is not None)
                     occ["unit"].append(u)
                 bar.update()
         finally:
             bar.close()
 
     def _build(self, docs: list[Document], progress: bool | None) -> None:
-        occ: dict[str, list] = {name: [] for name in ("doc", "start", "end", "heading", "fragment", "unit")}
+        occ: dict[str, list] = {name: [] for name in _OCC_FIELDS}
         key_to_unit: dict[str, int] = {}
         first_occ: list[int] = []
         self.index_.fit(self._occurrences(docs, 0, key_to_unit, first_occ, occ, progress))
@@ -364,6 +459,7 @@ class QA:
         self.occ_end_ = np.asarray(occ["end"], dtype=np.int64)
         self.occ_heading_ = np.asarray(occ["heading"], dtype=bool)
         self.occ_fragment_ = np.asarray(occ["fragment"], dtype=bool)
+        self.occ_anaphor_ = np.asarray(occ["anaphor"], dtype=bool)
         self.occ_unit_ = np.asarray(occ["unit"], dtype=np.int32)
         self.unit_first_occ_ = np.asarray(first_occ, dtype=np.int64)
         self._derive()
@@ -375,12 +471,49 @@ class QA:
         self.unit_occ_indptr_ = np.concatenate([[0], np.cumsum(np.bincount(self.occ_unit_, minlength=n_units))])
         self.unit_occ_ = order
         self.unit_fragment_ = self.occ_fragment_[self.unit_first_occ_] if n_units else np.zeros(0, bool)
+        self.unit_heading_ = self.occ_heading_[self.unit_first_occ_] if n_units else np.zeros(0, bool)
         # Index of the nearest heading at or before each occurrence in its document (-1: none).
         n = len(self.occ_doc_)
         idx = np.where(self.occ_heading_, np.arange(n), -1)
         last = np.maximum.accumulate(idx) if n else idx
         valid = (last >= 0) & (self.occ_doc_[np.clip(last, 0, None)] == self.occ_doc_) if n else last >= 0
         self.occ_heading_of_ = np.where(valid, last, -1)
+        self.context_matrix_ = self._context_matrix()
+
+    def _context_matrix(self) -> sp.csr_matrix | None:
+        """Sparse (n_units, n_units) matrix C: scores flow as ``S + S @ C``.
+
+        ``C[h, u]`` is ``heading_weight`` when unit u occurs under heading h
+        (within ``heading_scope`` passages); ``C[p, u]`` is
+        ``anaphora_weight`` when an occurrence of u refers back to the
+        passage p just before it. Where several places give a weight, the
+        largest counts.
+        """
+        s = self.settings
+        n_units = len(self.unit_first_occ_)
+        n = len(self.occ_doc_)
+        rows, cols, vals = [], [], []
+        if s.heading_weight > 0 and n:
+            o = np.arange(n)
+            h = self.occ_heading_of_
+            ok = (h >= 0) & (h != o) & (o - h <= s.heading_scope) & ~self.occ_heading_
+            rows.append(self.occ_unit_[h[ok]])
+            cols.append(self.occ_unit_[ok])
+            vals.append(np.full(int(ok.sum()), s.heading_weight))
+        if s.anaphora_weight > 0 and n > 1:
+            o = np.flatnonzero(self.occ_anaphor_[1:]) + 1
+            o = o[self.occ_doc_[o - 1] == self.occ_doc_[o]]
+            rows.append(self.occ_unit_[o - 1])
+            cols.append(self.occ_unit_[o])
+            vals.append(np.full(len(o), s.anaphora_weight))
+        if not rows:
+            return None
+        r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+        keep = r != c
+        m = sp.coo_matrix((v[keep], (r[keep], c[keep])), shape=(n_units, n_units)).tocsr()
+        m.sum_duplicates()
+        np.minimum(m.data, max(s.heading_weight, s.anaphora_weight), out=m.data)
+        return m
 
     # -- provenance -------------------------------------------------------
     @property
@@ -428,6 +561,55 @@ class QA:
             "is_fragment": self.occ_fragment_,
         })
 
+    # -- scoring ----------------------------------------------------------
+    def score(self, terms: Sequence[Sequence[str]], questions: Sequence[str] | None = None) -> sp.csr_matrix:
+        """Sparse scores ``(n_questions, n_units)`` for analysed questions.
+
+        Applies, as configured: synonym and intent expansion (needs the
+        question texts), pseudo-relevance feedback, and context flow.
+        """
+        extra = None
+        if self.expander_ is not None and questions is not None:
+            vocab = self.index_.vocabulary_
+            extra = [self.expander_.extra_terms(qt, t, vocab) for qt, t in zip(questions, terms)]
+        scores = self._score_query(self.index_.query_matrix(terms, extra))
+        if self.context_matrix_ is not None and scores.nnz:
+            scores = (scores + scores @ self.context_matrix_).tocsr()
+        return scores
+
+    def _score_query(self, q: sp.csr_matrix) -> sp.csr_matrix:
+        index = self.index_
+        scores = (q @ index.postings_).tocsr()
+        s = self.settings
+        if not s.prf or scores.nnz == 0:
+            return scores
+        # Feedback units: the top prf_docs of each question, equally weighted.
+        rows, cols = [], []
+        for r, (units, _) in enumerate(top_k_rows(scores, s.prf_docs)):
+            rows.extend([r] * len(units))
+            cols.extend(units.tolist())
+        fb = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=scores.shape)
+        centroid = (fb @ index.forward()).tocsr()
+        keep = top_k_rows(centroid, s.prf_terms)
+        rows = np.repeat(np.arange(len(keep)), [len(c) for c, _ in keep])
+        cols = np.concatenate([c for c, _ in keep]) if keep else np.zeros(0, int)
+        vals = np.concatenate([v for _, v in keep]) if keep else np.zeros(0)
+        expansion = sp.csr_matrix((vals, (rows, cols)), shape=q.shape)
+        # Scale the expansion to prf_weight times each question's own norm,
+        # so the question's terms keep their weight and scores stay comparable.
+        q_norm = np.sqrt(np.asarray(q.multiply(q).sum(axis=1)).ravel())
+        e_norm = np.sqrt(np.asarray(expansion.multiply(expansion).sum(axis=1)).ravel())
+        factor = np.divide(s.prf_weight * q_norm, e_norm, out=np.zeros_like(q_norm), where=e_norm > 0)
+        expanded = (q + sp.diags(factor) @ expansion).astype(index.postings_.dtype)
+        return (expanded @ index.postings_).tocsr()
+
+    def _retrieve(self, terms: Sequence[Sequence[str]], questions: Sequence[str], k: int
+                  ) -> list[tuple[np.ndarray, np.ndarray]]:
+        out: list[tuple[np.ndarray, np.ndarray]] = []
+        for lo in range(0, len(terms), 256):  # blocks bound the size of the score matrix
+            out.extend(top_k_rows(self.score(terms[lo:lo + 256], questions[lo:lo + 256]), k))
+        return out
+
     # -- answering --------------------------------------------------------
     def _select(self, units: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float, list[int]]]:
         """Choose up to k distinct units from ranked candidates.
@@ -438,8 +620,11 @@ class QA:
         if len(units) == 0:
             return []
         scores = scores.copy()
-        if s.fragment_penalty > 0:
-            scores = np.where(self.unit_fragment_[units], scores * (1.0 - s.fragment_penalty), scores)
+        if s.fragment_penalty > 0 or s.heading_penalty > 0:
+            factor = np.ones(len(units))
+            factor[self.unit_fragment_[units]] *= 1.0 - s.fragment_penalty
+            factor[self.unit_heading_[units]] *= 1.0 - s.heading_penalty
+            scores = scores * factor
             order = np.lexsort((units, -scores))
             units, scores = units[order], scores[order]
         need_sims = s.near_duplicate < 1.0 or s.mmr_lambda < 1.0
@@ -489,7 +674,8 @@ class QA:
 
         Confidence is the idf-weighted share of the question's terms that the
         best passage contains (terms unknown to the corpus count at the
-        highest idf): 1.0 when the best passage has every term.
+        highest idf, and as matched when the passage has one of their
+        synonyms): 1.0 when the best passage has every term.
         """
         if not passages:
             return "", 0.0
@@ -499,8 +685,13 @@ class QA:
         uniq = list(dict.fromkeys(terms))
         weights = {t: float(idf[vocab[t]]) if t in vocab else max_idf for t in uniq}
         best_terms = set(self.analyzer_(passages[0].text))
+        synonyms = self.expander_.synonyms if self.expander_ is not None else {}
+
+        def matched(t: str) -> bool:  # the term, or for a word the corpus lacks, a synonym of it
+            return t in best_terms or (t not in vocab and any(s in best_terms for s in synonyms.get(t, ())))
+
         total = sum(weights.values()) or 1.0
-        confidence = sum(w for t, w in weights.items() if t in best_terms) / total
+        confidence = sum(w for t, w in weights.items() if matched(t)) / total
         top = passages[0].score
         parts = [f"{p.text} [{p.rank}]" for p in passages
                  if not p.is_fragment and not p.is_heading and p.score >= 0.5 * top][:3]
@@ -526,8 +717,10 @@ class QA:
             raise TypeError("questions must be a list of strings; use ask() for one question")
         questions = [_check_question(q, f"questions[{i}]") for i, q in enumerate(questions)]
         terms = [self.analyzer_(q) for q in questions]
-        n_cand = max(k, self.settings.candidates) if self.settings.near_duplicate < 1 or self.settings.mmr_lambda < 1 or self.settings.fragment_penalty > 0 else k
-        hits = self.index_.search(terms, n_cand)
+        st = self.settings
+        reranks = st.near_duplicate < 1 or st.mmr_lambda < 1 or st.fragment_penalty > 0 or st.heading_penalty > 0
+        n_cand = max(k, st.candidates) if reranks else k
+        hits = self._retrieve(terms, questions, n_cand)
         return [self._answer(q, t, self._select(u, s, k)) for q, t, (u, s) in zip(questions, terms, hits)]
 
     def ask(self, question: str, k: int = 5) -> Answer:
@@ -584,7 +777,7 @@ class QA:
         if by_doc:
             u2d = self._unit_doc_matrix()
         for lo in range(0, len(terms), 256):
-            scores = self.index_.score(terms[lo:lo + 256])
+            scores = self.score(terms[lo:lo + 256], texts[lo:lo + 256])
             if by_doc:
                 if aggregate == "sum" or self.settings.unit == "document":
                     doc_scores = (scores @ u2d).tocsr()

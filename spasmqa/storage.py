@@ -47,7 +47,7 @@ __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "IndexFormatError", "load_qa", "save
 FORMAT_NAME = "spasmqa-index"
 FORMAT_VERSION = 1
 _OCC_ARRAYS = {"doc": np.int32, "start": np.int64, "end": np.int64, "heading": np.bool_, "fragment": np.bool_,
-               "unit": np.int32, "unit_first_occ": np.int64}
+               "anaphor": np.bool_, "unit": np.int32, "unit_first_occ": np.int64}
 
 
 class IndexFormatError(ValueError):
@@ -105,9 +105,16 @@ def save_qa(qa: QA, path: str | os.PathLike, *, overwrite: bool = False) -> Path
         (tmp / "vocabulary.json").write_text(json.dumps(qa.index_.terms_, ensure_ascii=False), encoding="utf-8")
         sp.save_npz(tmp / "counts.npz", qa.index_.counts_, compressed=False)
         np.savez(tmp / "passages.npz", doc=qa.occ_doc_, start=qa.occ_start_, end=qa.occ_end_,
-                 heading=qa.occ_heading_, fragment=qa.occ_fragment_, unit=qa.occ_unit_,
+                 heading=qa.occ_heading_, fragment=qa.occ_fragment_, anaphor=qa.occ_anaphor_, unit=qa.occ_unit_,
                  unit_first_occ=qa.unit_first_occ_)
         files = ["documents.jsonl", "vocabulary.json", "counts.npz", "passages.npz"]
+        # Custom expansion tables travel with the index, so that loading it
+        # elsewhere answers the same (the shipped tables are part of spasmqa).
+        for name in ("synonyms", "intents"):
+            value = getattr(qa.settings, name)
+            if isinstance(value, str) and value != "auto":
+                shutil.copyfile(value, tmp / f"{name}.json")
+                files.append(f"{name}.json")
         if qa.settings.punkt == "train":
             (tmp / "punkt.json").write_text(json.dumps(_punkt_to_json(qa.splitter_.punkt_parameters())),
                                             encoding="utf-8")
@@ -219,7 +226,7 @@ def load_qa(path: str | os.PathLike) -> QA:
     for name, dtype in _OCC_ARRAYS.items():
         _check(arrays[name].ndim == 1 and arrays[name].dtype == dtype, f"passages.npz[{name}] has the wrong type")
     n_occ = len(arrays["doc"])
-    _check(all(len(arrays[n]) == n_occ for n in ("start", "end", "heading", "fragment", "unit")),
+    _check(all(len(arrays[n]) == n_occ for n in ("start", "end", "heading", "fragment", "anaphor", "unit")),
            "passage arrays differ in length")
     n_units = len(arrays["unit_first_occ"])
     _check(counts.shape == (len(terms), n_units), "counts matrix shape does not match vocabulary and units")
@@ -238,7 +245,11 @@ def load_qa(path: str | os.PathLike) -> QA:
     qa.settings = settings
     qa.corpus = corpus
     qa._init_state()
-    qa._make_components()
+    tables = {name: str(root / f"{name}.json") for name in ("synonyms", "intents") if f"{name}.json" in manifest["files"]}
+    try:
+        qa._make_components(tables)
+    except (OSError, ValueError) as exc:
+        raise IndexFormatError(f"{root}: cannot read the index's expansion tables ({exc})") from None
     if settings.punkt == "train":
         try:
             params = _punkt_from_json(json.loads((root / "punkt.json").read_text(encoding="utf-8")))
@@ -249,6 +260,6 @@ def load_qa(path: str | os.PathLike) -> QA:
     qa.index_._validate()
     qa.index_._set_counts(counts)
     qa.doc_ids_ = doc_ids
-    occ = {name: arrays[name] for name in ("doc", "start", "end", "heading", "fragment", "unit")}
+    occ = {name: arrays[name] for name in ("doc", "start", "end", "heading", "fragment", "anaphor", "unit")}
     qa._set_arrays(occ, arrays["unit_first_occ"])
     return qa

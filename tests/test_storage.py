@@ -185,9 +185,9 @@ def test_add_keeps_ids_and_merges_sources(tmp_path):
 def test_add_equals_building_everything_at_once(tmp_path):
     (tmp_path / "extra.txt").write_text("Magnesium helps with cramps.\n\nHeat therapy relaxes back muscles.",
                                         encoding="utf-8")
-    grown = QA.from_corpus()
+    grown = QA.from_corpus(synonyms=True)
     grown.add(tmp_path / "extra.txt")
-    whole = QA.from_corpus([spasmqa.default_corpus_path(), tmp_path / "extra.txt"])
+    whole = QA.from_corpus([spasmqa.default_corpus_path(), tmp_path / "extra.txt"], synonyms=True)
     for q in QUESTIONS + ["magnesium cramps"]:
         a, b = grown.ask(q, k=10), whole.ask(q, k=10)
         assert [(p.id, p.sources) for p in a] == [(p.id, p.sources) for p in b]

@@ -1,0 +1,100 @@
+"""Quality benchmark: configurations side by side on the default corpus's
+labelled questions and on BEIR SciFact, with published reference numbers.
+
+    python benchmarks/quality.py --scifact ../shared/data/scifact --out benchmarks/results/quality
+
+Parameters were chosen on SciFact's *train* split (``--split train`` shows
+those numbers); the README reports the test split. Without ``--scifact`` only
+the default corpus is evaluated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from spasmqa.evaluate import evaluate_beir, evaluate_default
+
+# Published nDCG@10 on SciFact test (see shared/data/SOURCES.md).
+REFERENCES = [
+    ("BM25, BEIR paper (Table 2)", 0.665),
+    ("Pyserini BM25 flat (k1=0.9, b=0.4)", 0.679),
+    ("Pyserini BM25 multifield", 0.665),
+    ("bm25s, Lucene variant (k1=1.5, b=0.75, stemming)", 0.687),
+    ("Elasticsearch BM25 (bm25s benchmark table)", 0.690),
+]
+
+SCIFACT_CONFIGS = [
+    ("TF-IDF, scikit-learn weighting (raw tf, cosine)", {"sublinear_tf": False, "pivot_slope": 1.0}),
+    ("TF-IDF, spasmqa default (sublinear tf, pivot 0.5)", {}),
+    ("TF-IDF default + PRF", {"prf": True}),
+    ("BM25 (k1=1.2, b=0.75)", {"weighting": "bm25"}),
+    ("BM25 (k1=0.9, b=0.4)", {"weighting": "bm25", "k1": 0.9, "b": 0.4}),
+    ("BM25 (k1=1.2, b=0.75) + PRF", {"weighting": "bm25", "prf": True}),
+    ("BM25, sentence passages, best per document", {"weighting": "bm25", "unit": "passage"}),
+]
+
+DEFAULT_CONFIGS = [
+    ("TF-IDF, scikit-learn weighting (raw tf, cosine)", {"sublinear_tf": False, "pivot_slope": 1.0}),
+    ("TF-IDF, spasmqa default", {}),
+    ("BM25 (k1=1.2, b=0.75)", {"weighting": "bm25"}),
+]
+
+
+def run_default(configs=DEFAULT_CONFIGS, log=print):
+    rows = []
+    for name, options in configs:
+        report = evaluate_default(**options)
+        rows.append({"config": name, "options": options, **report["measures"]})
+        log(f"  {name:<55} " + "  ".join(f"{m} {v:.4f}" for m, v in report["measures"].items()))
+    return rows
+
+
+def run_scifact(path, split="test", configs=SCIFACT_CONFIGS, log=print):
+    rows = []
+    for name, options in configs:
+        report = evaluate_beir(path, split=split, k=1000, **options)
+        rows.append({"config": name, "options": options, "index_s": report["index_seconds"],
+                     "query_s": report["query_seconds"], **report["measures"]})
+        log(f"  {name:<55} " + "  ".join(f"{m} {v:.4f}" for m, v in report["measures"].items()))
+    return rows
+
+
+def markdown(rows, measures) -> str:
+    out = ["| configuration | " + " | ".join(measures) + " |", "|---|" + "---:|" * len(measures)]
+    for r in rows:
+        out.append(f"| {r['config']} | " + " | ".join(f"{r[m]:.3f}" for m in measures) + " |")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scifact", help="BEIR SciFact directory")
+    ap.add_argument("--split", default="test")
+    ap.add_argument("--out", help="write OUT.json and OUT.md")
+    args = ap.parse_args(argv)
+    print("Default corpus, labelled questions (answers after de-duplication)")
+    default_rows = run_default()
+    md = ["### Default corpus questions", "", markdown(default_rows, ["nDCG@5", "nDCG@10", "RR@10", "R@10", "AP"])]
+    result = {"default": default_rows}
+    if args.scifact:
+        print(f"\nSciFact ({args.split} split)")
+        sf = run_scifact(args.scifact, args.split)
+        result["scifact"] = sf
+        md += ["", f"### SciFact ({args.split} split)", "", markdown(sf, ["nDCG@10", "RR@10", "R@100", "AP"]),
+               "", "Published nDCG@10 on SciFact test, for reference:", "",
+               "| system | nDCG@10 |", "|---|---:|"] + [f"| {n} | {v:.3f} |" for n, v in REFERENCES]
+    text = "\n".join(md)
+    print("\n" + text)
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.with_suffix(".json").write_text(json.dumps(result, indent=2))
+        out.with_suffix(".md").write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Query expansion from data files: synonym groups and question intents.
+
+Both produce, for each question, extra index terms with fractional weights;
+:meth:`spasmqa.TermIndex.query_matrix` adds them to the question's vector.
+The tables are JSON files shipped in ``spasmqa/data`` (``synonyms.json``,
+``intents.json``); users can pass their own files in the same format.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Container, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .analysis import Analyzer
+
+__all__ = ["Expander", "IntentTable", "SynonymTable", "default_data_path", "is_question"]
+
+
+_QUESTION = re.compile(
+    r"^\s*(?:what|whats|what's|how|why|when|where|which|who|whom|whose|can|could|does|do|did|is|are|was|were|"
+    r"should|shall|will|would|may|might|must|has|have|any|tips|ways)\b", re.IGNORECASE)
+
+
+def is_question(text: str) -> bool:
+    """Whether ``text`` is phrased as a question (question word first, or "?" last)."""
+    return text.rstrip().endswith("?") or _QUESTION.match(text) is not None
+
+
+def default_data_path(name: str) -> Path:
+    return Path(__file__).resolve().parent / "data" / name
+
+
+def _read_json(path: str | os.PathLike, what: str) -> dict:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{what} file does not exist: {path}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a valid {what} file ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a {what} file holds a JSON object")
+    return data
+
+
+@dataclass
+class SynonymTable:
+    """Symmetric groups of words and phrases that mean the same thing.
+
+    ``expand(terms)`` maps each analysed question term to the other terms of
+    its groups (analysed with the same analyzer), each with weight 1; the
+    caller scales them.
+    """
+
+    groups: list[list[str]]
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> SynonymTable:
+        data = _read_json(path or default_data_path("synonyms.json"), "synonyms")
+        groups = data.get("groups")
+        if not isinstance(groups, list) or not all(
+                isinstance(g, list) and all(isinstance(w, str) for w in g) for g in groups):
+            raise ValueError(f"{path}: 'groups' must be a list of lists of strings")
+        return cls(groups)
+
+    def compile(self, analyzer: Analyzer) -> dict[str, dict[str, float]]:
+        """term -> {term it expands to: relative weight} (never itself)."""
+        table: dict[str, dict[str, float]] = {}
+        for group in self.groups:
+            members = [analyzer(phrase) for phrase in group]
+            # Each member adds weight 1 in total: the words of a two-word
+            # phrase ("physical therapy") get 1/2 each, so a generic word in a
+            # phrase ("therapy") does not count as much as a synonym.
+            weights: dict[str, float] = {}
+            for m in members:
+                for t in m:
+                    weights[t] = max(weights.get(t, 0.0), 1.0 / len(m))
+            for m in members:
+                # A phrase triggers only when it is a single term: "lower back"
+                # would otherwise expand every question containing "back".
+                if len(m) == 1:
+                    entry = table.setdefault(m[0], {})
+                    for t, w in weights.items():
+                        if t != m[0]:
+                            entry[t] = max(entry.get(t, 0.0), w)
+        return table
+
+
+@dataclass
+class IntentTable:
+    """Question types, the patterns that signal them, and answer cue words."""
+
+    intents: list[dict]
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> IntentTable:
+        data = _read_json(path or default_data_path("intents.json"), "intents")
+        intents = data.get("intents")
+        if not isinstance(intents, list):
+            raise ValueError(f"{path}: 'intents' must be a list")
+        for i, item in enumerate(intents):
+            if not (isinstance(item, dict) and isinstance(item.get("type"), str)
+                    and isinstance(item.get("patterns"), list) and isinstance(item.get("cues"), list)):
+                raise ValueError(f"{path}: intents[{i}] needs 'type', 'patterns' and 'cues'")
+            for p in item["patterns"]:
+                try:
+                    re.compile(p)
+                except re.error as exc:
+                    raise ValueError(f"{path}: intents[{i}] pattern {p!r} is not a valid regular expression ({exc})") from None
+        return cls(intents)
+
+    def compile(self, analyzer: Analyzer) -> list[tuple[str, re.Pattern[str], list[str]]]:
+        return [(item["type"], re.compile("|".join(f"(?:{p})" for p in item["patterns"]), re.IGNORECASE),
+                 sorted({t for cue in item["cues"] for t in analyzer(cue)})) for item in self.intents]
+
+
+class Expander:
+    """Extra weighted terms for questions: synonyms and intent cues."""
+
+    def __init__(self, analyzer: Analyzer, *, synonyms: SynonymTable | None, synonym_weight: float,
+                 intents: IntentTable | None, intent_weight: float) -> None:
+        self.synonyms = synonyms.compile(analyzer) if synonyms else {}
+        self.intents = intents.compile(analyzer) if intents else []
+        self.synonym_weight = synonym_weight
+        self.intent_weight = intent_weight
+
+    def intent(self, question: str) -> str | None:
+        """The question's type, or None (also for text that is not a question)."""
+        if not is_question(question):
+            return None
+        for name, pattern, _ in self.intents:
+            if pattern.search(question):
+                return name
+        return None
+
+    def extra_terms(self, question: str, terms: Sequence[str],
+                    vocabulary: Container[str] | None = None) -> dict[str, float]:
+        """Expansion terms with weights relative to a question term's weight (1).
+
+        A question term that the corpus never uses ("physio") is replaced by
+        its synonyms at full weight; a term the corpus does use is only
+        supplemented, at ``synonym_weight``.
+        """
+        extra: dict[str, float] = {}
+        own = set(terms)
+        if self.synonyms and self.synonym_weight > 0:
+            for t in own:
+                known = vocabulary is None or t in vocabulary
+                scale = self.synonym_weight if known else 1.0
+                for s, w in self.synonyms.get(t, {}).items():
+                    if s not in own:
+                        extra[s] = max(extra.get(s, 0.0), scale * w)
+        if self.intents and self.intent_weight > 0 and own and is_question(question):
+            for name, pattern, cues in self.intents:
+                if pattern.search(question):
+                    for c in cues:
+                        if c not in own:
+                            extra[c] = max(extra.get(c, 0.0), self.intent_weight)
+                    break
+        return extra
