@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["Answer", "Context", "Passage", "Source", "passage_id", "normalize_text"]
+__all__ = ["Answer", "Context", "ContextView", "Passage", "Source", "passage_id", "normalize_text"]
 
 _WS = re.compile(r"\s+")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -228,6 +228,32 @@ class Answer:
         body.extend(f"<li value='{p.rank}'>{_passage_html(p, highlight)}</li>" for p in self.passages)
         body.append("</ol>")
         return head + "".join(body) + "</div>"
+
+
+@dataclass(frozen=True)
+class ContextView:
+    """A passage shown inside its document: ``text[start:end]`` of the document
+    around it, with the passage at ``[mark_start, mark_end)`` of ``text``."""
+
+    doc_id: str
+    text: str
+    mark_start: int
+    mark_end: int
+    offset: int  # where ``text`` starts in the document
+    path: str | None = None
+
+    def __str__(self) -> str:
+        t = self.text
+        return (f"{self.doc_id} [{self.offset}:{self.offset + len(t)}]\n"
+                f"{t[:self.mark_start]}>>>{t[self.mark_start:self.mark_end]}<<<{t[self.mark_end:]}")
+
+    def _repr_html_(self) -> str:
+        t = self.text
+        where = html.escape(self.doc_id) + (f" ({html.escape(self.path)})" if self.path else "")
+        return (f"<div class='spasmqa-context'><div style='color:#666;font-size:90%'>{where}, characters "
+                f"{self.offset}–{self.offset + len(t)}</div><p>{html.escape(t[:self.mark_start])}"
+                f"<mark><b>{html.escape(t[self.mark_start:self.mark_end])}</b></mark>"
+                f"{html.escape(t[self.mark_end:])}</p></div>")
 
 
 def _passage_html(p: Passage, highlight: Callable[[str], str]) -> str:

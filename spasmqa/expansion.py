@@ -137,14 +137,17 @@ class Expander:
         return None
 
     def extra_terms(self, question: str, terms: Sequence[str],
-                    vocabulary: Container[str] | None = None) -> dict[str, float]:
+                    vocabulary: Container[str] | None = None) -> tuple[dict[str, float], dict[str, float]]:
         """Expansion terms with weights relative to a question term's weight (1).
 
-        A question term that the corpus never uses ("physio") is replaced by
-        its synonyms at full weight; a term the corpus does use is only
-        supplemented, at ``synonym_weight``.
+        Returns ``(synonyms, cues)``. A question term that the corpus never
+        uses ("physio") is replaced by its synonyms at full weight; a term
+        the corpus does use is only supplemented, at ``synonym_weight``.
+        Synonyms can make a passage match; intent cues only re-rank passages
+        that match already (the caller enforces this).
         """
         extra: dict[str, float] = {}
+        cues_out: dict[str, float] = {}
         own = set(terms)
         if self.synonyms and self.synonym_weight > 0:
             for t in own:
@@ -157,7 +160,7 @@ class Expander:
             for name, pattern, cues in self.intents:
                 if pattern.search(question):
                     for c in cues:
-                        if c not in own:
-                            extra[c] = max(extra.get(c, 0.0), self.intent_weight)
+                        if c not in own and c not in extra:
+                            cues_out[c] = self.intent_weight
                     break
-        return extra
+        return extra, cues_out

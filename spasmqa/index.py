@@ -308,16 +308,23 @@ class TermIndex:
         return int(self.counts_.shape[1])
 
     def query_matrix(
-        self, token_lists: Sequence[Sequence[str]], extra: Sequence[Mapping[str, float]] | None = None
+        self,
+        token_lists: Sequence[Sequence[str]],
+        extra: Sequence[Mapping[str, float]] | None = None,
+        *,
+        like: Sequence[Sequence[str]] | None = None,
     ) -> sp.csr_matrix:
         """Question vectors, shape ``(n_questions, n_terms)``.
 
         ``extra`` optionally gives, per question, expansion terms with weights
         relative to one occurrence of a question term; they are weighted
-        (idf, normalisation) exactly as the question's own terms.
+        (idf, normalisation) exactly as the question's own terms. With
+        ``like``, the normalisation is that of those questions instead (to
+        weigh extra terms on their own, on the scale of the questions).
         """
         n_terms = len(self.vocabulary_)
         q = _count_block(token_lists, self.vocabulary_, grow=False)
+        norm_source = q if like is None else _count_block(like, self.vocabulary_, grow=False)
         q = sp.csr_matrix((q.data, q.indices, q.indptr), shape=(q.shape[0], n_terms))
         e = None
         if extra is not None and any(extra):
@@ -334,7 +341,7 @@ class TermIndex:
             if e is not None:
                 # The norm the transformer divides the question by, to put
                 # expansion terms on the same scale.
-                raw = q.astype(np.float64)
+                raw = sp.csr_matrix(norm_source, shape=(norm_source.shape[0], n_terms), dtype=np.float64)
                 if self.sublinear_tf:
                     raw.data = 1.0 + np.log(raw.data)
                 raw = raw.multiply(self.idf_).tocsr()

@@ -24,7 +24,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .analysis import Analyzer
-from .answer import Answer, Context, Passage, Source, make_highlighter, normalize_text, passage_id
+from .answer import Answer, Context, ContextView, Passage, Source, make_highlighter, normalize_text, passage_id
 from .corpus import Corpus, Document, PathLike, default_corpus_path, load_corpus
 from .index import TermIndex, top_k_rows
 from .expansion import Expander, IntentTable, SynonymTable
@@ -547,6 +547,28 @@ class QA:
         heading = self._occ_text(h) if h >= 0 and h != o else None
         return Context(before=before, after=after, heading=heading)
 
+    def in_context(self, passage: Passage | Source, sentences: int = 2) -> ContextView:
+        """Show a passage (or any source of one) inside its document: up to
+        ``sentences`` passages before and after it, the passage highlighted.
+
+        The view displays as HTML in a notebook and as text in a terminal.
+        """
+        if not isinstance(passage, (Passage, Source)):
+            raise TypeError(f"expected a Passage or Source, got {type(passage).__name__}")
+        if isinstance(sentences, bool) or not isinstance(sentences, int) or sentences < 0:
+            raise ValueError(f"sentences must be an integer >= 0, got {sentences!r}")
+        doc = self.corpus[passage.doc_id]
+        d = self.doc_ids_.index(passage.doc_id)
+        occs = np.flatnonzero(self.occ_doc_ == d)
+        here = occs[(self.occ_start_[occs] == passage.start) & (self.occ_end_[occs] == passage.end)]
+        if len(here) == 0:
+            raise ValueError(f"no passage at {passage.doc_id} [{passage.start}:{passage.end}]")
+        i = int(np.searchsorted(occs, here[0]))
+        lo = int(self.occ_start_[occs[max(0, i - sentences)]])
+        hi = int(self.occ_end_[occs[min(len(occs) - 1, i + sentences)]])
+        return ContextView(doc_id=doc.doc_id, text=doc.text[lo:hi], mark_start=passage.start - lo,
+                           mark_end=passage.end - lo, offset=lo, path=doc.path)
+
     def passages_frame(self) -> pd.DataFrame:
         """Every passage occurrence: ``id, text, doc_id, start, end, unit, is_heading, is_fragment``."""
         texts = [self._occ_text(o) for o in range(self.n_passages)]
@@ -568,11 +590,20 @@ class QA:
         Applies, as configured: synonym and intent expansion (needs the
         question texts), pseudo-relevance feedback, and context flow.
         """
-        extra = None
+        synonyms = cues = None
         if self.expander_ is not None and questions is not None:
             vocab = self.index_.vocabulary_
-            extra = [self.expander_.extra_terms(qt, t, vocab) for qt, t in zip(questions, terms)]
-        scores = self._score_query(self.index_.query_matrix(terms, extra))
+            synonyms, cues = zip(*[self.expander_.extra_terms(qt, t, vocab) for qt, t in zip(questions, terms)])
+        scores = self._score_query(self.index_.query_matrix(terms, synonyms))
+        if cues is not None and any(cues) and scores.nnz:
+            # Intent cues never make an answer on their own: they count only
+            # for questions whose own terms (or synonyms) match something.
+            # Within such a question they may lift a passage that states the
+            # asked-for relation ("results from") without repeating the words.
+            cue_q = self.index_.query_matrix([[] for _ in terms], cues, like=terms)
+            answered = (np.diff(scores.indptr) > 0).astype(np.float64)
+            cue_scores = sp.diags(answered) @ (cue_q @ self.index_.postings_)
+            scores = (scores + cue_scores).tocsr()
         if self.context_matrix_ is not None and scores.nnz:
             scores = (scores + scores @ self.context_matrix_).tocsr()
         return scores

@@ -38,3 +38,34 @@ def test_to_dict_round_trips_through_json(qa):
     import json
     d = json.loads(json.dumps(qa.ask("heat therapy", k=2).to_dict()))
     assert d["passages"][0]["rank"] == 1 and "sources" in d["passages"][0]
+
+
+def test_in_context(qa):
+    p = qa.ask("how long do back spasms last", k=1)[0]
+    view = qa.in_context(p, sentences=1)
+    assert view.text[view.mark_start:view.mark_end] == p.text
+    doc = qa.corpus[p.doc_id].text
+    assert doc[view.offset:view.offset + len(view.text)] == view.text
+    assert f"<mark><b>{p.text}</b></mark>" in view._repr_html_()
+    assert ">>>They can last" in str(view)
+    for s in qa.ask("lower back spasms result from inflammation", k=1)[0].sources:
+        v = qa.in_context(s, sentences=0)
+        assert v.text == doc_text(qa, s)
+
+
+def doc_text(qa, s):
+    return qa.corpus[s.doc_id].text[s.start:s.end]
+
+
+def test_in_context_escapes_html():
+    qa = QA.from_texts(["Intro <b>bold</b>. Spasms <script>x</script> hurt. Outro."])
+    view = qa.in_context(qa.ask("spasms", k=1)[0])
+    assert "<script>" not in view._repr_html_() and "&lt;b&gt;" in view._repr_html_()
+
+
+def test_in_context_bad_input(qa):
+    import pytest
+    with pytest.raises(TypeError):
+        qa.in_context("text")
+    with pytest.raises(ValueError, match="no passage"):
+        qa.in_context(spasmqa.Source("back_spasms.txt#1", 0, 3))

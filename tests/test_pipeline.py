@@ -52,7 +52,10 @@ def test_real_questions_find_the_answering_sentence(qa, question, expected):
     assert any(expected in p.text for p in ans.passages), [p.text for p in ans.passages]
 
 
-@pytest.mark.parametrize("question", ["the of and what is", "zebra quantum chromodynamics", "???"])
+@pytest.mark.parametrize("question", ["the of and what is", "zebra quantum chromodynamics", "???",
+                                      # intent cue words alone must not make an answer
+                                      "what is the capital of France", "how long is the Nile",
+                                      "why is the sky blue", "what causes tides"])
 def test_no_match_gives_empty_answer(qa, question):
     ans = qa.ask(question)
     assert ans.passages == [] and ans.is_empty and ans.confidence == 0.0 and ans.text == ""
