@@ -346,8 +346,13 @@ class TermIndex:
                     raw.data = 1.0 + np.log(raw.data)
                 raw = raw.multiply(self.idf_).tocsr()
                 norms = np.sqrt(np.asarray(raw.multiply(raw).sum(axis=1)).ravel())
+                e = e.multiply(self.idf_).tocsr()
+                # A question with no known term of its own ("physio"): its
+                # expansion stands in for it, normalised on its own.
+                e_norms = np.sqrt(np.asarray(e.multiply(e).sum(axis=1)).ravel())
+                norms = np.where(norms > 0, norms, e_norms)
                 norms[norms == 0] = 1.0
-                e = sp.diags(1.0 / norms) @ e.multiply(self.idf_).tocsr()
+                e = sp.diags(1.0 / norms) @ e
             q = self._tfidf.transform(q)
         if e is not None:
             q = q + e

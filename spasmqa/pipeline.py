@@ -704,9 +704,9 @@ class QA:
         """Extractive answer text with [n] citations, and a confidence in [0, 1].
 
         Confidence is the idf-weighted share of the question's terms that the
-        best passage contains (terms unknown to the corpus count at the
-        highest idf, and as matched when the passage has one of their
-        synonyms): 1.0 when the best passage has every term.
+        best passage covers, with its heading and the sentence before it; a
+        term is covered by itself or by one of its synonyms. Terms unknown to
+        the corpus weigh as the rarest term. 1.0: every term is covered.
         """
         if not passages:
             return "", 0.0
@@ -715,14 +715,18 @@ class QA:
         max_idf = float(idf.max()) if len(idf) else 1.0
         uniq = list(dict.fromkeys(terms))
         weights = {t: float(idf[vocab[t]]) if t in vocab else max_idf for t in uniq}
-        best_terms = set(self.analyzer_(passages[0].text))
+        best = passages[0]
+        # What the reader sees: the passage, its heading and the sentence before.
+        seen = set(self.analyzer_(best.text))
+        if best.context is not None:
+            seen.update(self.analyzer_(f"{best.context.heading or ''} {best.context.before}"))
         synonyms = self.expander_.synonyms if self.expander_ is not None else {}
 
-        def matched(t: str) -> bool:  # the term, or for a word the corpus lacks, a synonym of it
-            return t in best_terms or (t not in vocab and any(s in best_terms for s in synonyms.get(t, ())))
+        def covered(t: str) -> bool:
+            return t in seen or any(s in seen for s in synonyms.get(t, ()))
 
         total = sum(weights.values()) or 1.0
-        confidence = sum(w for t, w in weights.items() if matched(t)) / total
+        confidence = sum(w for t, w in weights.items() if covered(t)) / total
         top = passages[0].score
         parts = [f"{p.text} [{p.rank}]" for p in passages
                  if not p.is_fragment and not p.is_heading and p.score >= 0.5 * top][:3]

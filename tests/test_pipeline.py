@@ -55,12 +55,17 @@ def test_real_questions_find_the_answering_sentence(qa, question, expected):
 @pytest.mark.parametrize("question", ["the of and what is", "zebra quantum chromodynamics", "???",
                                       # intent cue words alone must not make an answer
                                       "what is the capital of France", "how long is the Nile",
-                                      "why is the sky blue", "what causes tides"])
+                                      "why is the sky blue"])
 def test_no_match_gives_empty_answer(qa, question):
     ans = qa.ask(question)
     assert ans.passages == [] and ans.is_empty and ans.confidence == 0.0 and ans.text == ""
     assert len(ans.to_frame()) == 0
     assert "no passage" in str(ans)
+
+
+def test_weak_match_is_low_confidence(qa):
+    ans = qa.ask("what causes tides", k=3)  # only "causes" matches
+    assert ans.passages and ans.low_confidence and ans.confidence < 0.5
 
 
 @pytest.mark.parametrize("question,exc", [("", ValueError), ("   \n\t", ValueError), (None, TypeError),
