@@ -49,6 +49,7 @@ STOP_WORDS: frozenset[str] = frozenset(
 TOKEN_PATTERN = r"[^\W_]+(?:['’][^\W_]+)*"
 
 _POSSESSIVE = re.compile(r"['’]s$")
+_MISSING = object()
 
 
 class Analyzer:
@@ -126,9 +127,14 @@ class Analyzer:
 
     def __call__(self, text: str) -> list[str]:
         """Analyse ``text`` into index terms, in order of occurrence."""
+        # The hot loop of index building: a dict lookup per token, with a
+        # method call only for tokens not seen before.
+        cache = self._cache
         terms = []
         for token in self._token_re.findall(unicodedata.normalize("NFKC", text)):
-            term = self._term(token)
+            term = cache.get(token, _MISSING)
+            if term is _MISSING:
+                term = self._term(token)
             if term is not None:
                 terms.append(term)
         return terms

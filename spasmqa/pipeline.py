@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import sys
 import threading
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
@@ -32,7 +33,17 @@ from .passages import SentenceSplitter
 
 __all__ = ["QA", "Settings"]
 
-_OCC_FIELDS = ("doc", "start", "end", "heading", "fragment", "anaphor", "unit")
+# Occurrence fields and their array typecodes. Compact arrays rather than
+# lists of Python ints: at 10^6 passages this saves hundreds of megabytes.
+_OCC_FIELDS = {"doc": "i", "start": "q", "end": "q", "heading": "b", "fragment": "b", "anaphor": "b", "unit": "i"}
+
+
+_OCC_DTYPES = {"doc": np.int32, "start": np.int64, "end": np.int64, "heading": bool, "fragment": bool,
+               "anaphor": bool, "unit": np.int32}
+
+
+def _occurrence_arrays() -> dict[str, array]:
+    return {name: array(code) for name, code in _OCC_FIELDS.items()}
 # A passage that opens by referring back to the one before it.
 _ANAPHOR = re.compile(r"(?:This|These|That|Those|They|It|Its|Their|Such|He|She|The latter|The former)\b")
 
@@ -348,8 +359,8 @@ class QA:
         with self._lock:
             key_to_unit = {normalize_text(self._occ_text(int(o))): u for u, o in enumerate(self.unit_first_occ_)}
             n_units_before = len(key_to_unit)
-            occ: dict[str, list] = {name: [] for name in _OCC_FIELDS}
-            first_occ: list[int] = []
+            occ = _occurrence_arrays()
+            first_occ: array = array("q")
             docs = list(new.values())
             token_lists = list(self._occurrences(docs, len(self.doc_ids_), key_to_unit, first_occ, occ, progress))
             assert len(key_to_unit) == n_units_before + len(token_lists)
@@ -359,15 +370,8 @@ class QA:
             self.corpus.problems.extend(new.problems)
             self.doc_ids_ = self.doc_ids_ + [d.doc_id for d in docs]
             n_occ = self.n_passages
-            merged = {
-                "doc": np.concatenate([self.occ_doc_, np.asarray(occ["doc"], dtype=np.int32)]),
-                "start": np.concatenate([self.occ_start_, np.asarray(occ["start"], dtype=np.int64)]),
-                "end": np.concatenate([self.occ_end_, np.asarray(occ["end"], dtype=np.int64)]),
-                "heading": np.concatenate([self.occ_heading_, np.asarray(occ["heading"], dtype=bool)]),
-                "fragment": np.concatenate([self.occ_fragment_, np.asarray(occ["fragment"], dtype=bool)]),
-                "anaphor": np.concatenate([self.occ_anaphor_, np.asarray(occ["anaphor"], dtype=bool)]),
-                "unit": np.concatenate([self.occ_unit_, np.asarray(occ["unit"], dtype=np.int32)]),
-            }
+            merged = {name: np.concatenate([getattr(self, f"occ_{name}_"), np.asarray(occ[name], dtype=dtype)])
+                      for name, dtype in _OCC_DTYPES.items()}
             self._set_arrays(merged, np.concatenate([self.unit_first_occ_, np.asarray(first_occ, dtype=np.int64) + n_occ]))
         return len(docs)
 
@@ -441,9 +445,9 @@ class QA:
             bar.close()
 
     def _build(self, docs: list[Document], progress: bool | None) -> None:
-        occ: dict[str, list] = {name: [] for name in _OCC_FIELDS}
+        occ = _occurrence_arrays()
         key_to_unit: dict[str, int] = {}
-        first_occ: list[int] = []
+        first_occ: array = array("q")
         self.index_.fit(self._occurrences(docs, 0, key_to_unit, first_occ, occ, progress))
         self.doc_ids_ = [d.doc_id for d in docs]
         self._set_arrays(occ, first_occ)
@@ -454,14 +458,9 @@ class QA:
             )
 
     def _set_arrays(self, occ: Mapping[str, list], first_occ: Sequence[int]) -> None:
-        self.occ_doc_ = np.asarray(occ["doc"], dtype=np.int32)
-        self.occ_start_ = np.asarray(occ["start"], dtype=np.int64)
-        self.occ_end_ = np.asarray(occ["end"], dtype=np.int64)
-        self.occ_heading_ = np.asarray(occ["heading"], dtype=bool)
-        self.occ_fragment_ = np.asarray(occ["fragment"], dtype=bool)
-        self.occ_anaphor_ = np.asarray(occ["anaphor"], dtype=bool)
-        self.occ_unit_ = np.asarray(occ["unit"], dtype=np.int32)
-        self.unit_first_occ_ = np.asarray(first_occ, dtype=np.int64)
+        for name, dtype in _OCC_DTYPES.items():  # copies: never views of the build's buffers
+            setattr(self, f"occ_{name}_", np.array(occ[name], dtype=dtype))
+        self.unit_first_occ_ = np.array(first_occ, dtype=np.int64)
         self._derive()
 
     def _derive(self) -> None:
