@@ -8,14 +8,14 @@ See the README for the command line, evaluation and benchmarks.
 """
 
 from ._version import __version__
-from .analysis import Analyzer, STOP_WORDS
+from .analysis import STOP_WORDS, Analyzer
 from .answer import Answer, Context, Passage, Source, normalize_text, passage_id
 from .corpus import Corpus, Document, LoadProblem, default_corpus_path, load_corpus
 from .index import TermIndex
 from .passages import SentenceSplitter
-from .pipeline import QA, Settings
+from .pipeline import QA
+from .settings import Settings
 from .storage import IndexFormatError
-
 
 __all__ = [
     "QA",

@@ -124,7 +124,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate_default, evaluate_beir, format_table
+    from .evaluate import evaluate_beir, evaluate_default, format_table
 
     options = _options(args.set)
     if args.weighting:

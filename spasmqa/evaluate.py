@@ -24,8 +24,6 @@ The test suite checks every measure against pytrec_eval.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
@@ -368,7 +366,8 @@ def evaluate_beir(
     Documents are indexed whole (title and text) unless ``unit="passage"``,
     in which case sentence passages are scored and aggregated per document.
     """
-    from .pipeline import QA, Settings
+    from .pipeline import QA
+    from .settings import Settings
 
     options.setdefault("unit", "document")
     settings = Settings.from_options(options)

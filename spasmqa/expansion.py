@@ -157,7 +157,7 @@ class Expander:
                     if s not in own:
                         extra[s] = max(extra.get(s, 0.0), scale * w)
         if self.intents and self.intent_weight > 0 and own and is_question(question):
-            for name, pattern, cues in self.intents:
+            for _name, pattern, cues in self.intents:
                 if pattern.search(question):
                     for c in cues:
                         if c not in own and c not in extra:

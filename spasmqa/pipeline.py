@@ -17,7 +17,7 @@ import sys
 import threading
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
@@ -25,11 +25,23 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .analysis import Analyzer
-from .answer import Answer, Context, ContextView, Passage, Source, make_highlighter, normalize_text, passage_id
+from .answer import (
+    Answer,
+    Context,
+    ContextView,
+    Passage,
+    Source,
+    make_highlighter,
+    normalize_text,
+    passage_id,
+)
 from .corpus import Corpus, Document, PathLike, default_corpus_path, load_corpus
-from .index import TermIndex, top_k_rows
 from .expansion import Expander, IntentTable, SynonymTable
+from .index import TermIndex, top_k_rows
 from .passages import SentenceSplitter
+from .runs import queries_table, rowwise_max
+from .settings import Settings
+from .validation import check_k, check_question
 
 __all__ = ["QA", "Settings"]
 
@@ -47,170 +59,6 @@ def _occurrence_arrays() -> dict[str, array]:
 # A passage that opens by referring back to the one before it.
 _ANAPHOR = re.compile(r"(?:This|These|That|Those|They|It|Its|Their|Such|He|She|The latter|The former)\b")
 
-Unit = Literal["passage", "document"]
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Every option that shapes an index or an answer (stored with a saved index).
-
-    Parameters
-    ----------
-    unit : {"passage", "document"}, default="passage"
-        What is indexed and returned: sentence passages, or whole documents
-        (for collections judged per document, such as BEIR).
-    split : {"paragraph", "file"}, default="paragraph"
-        How ``.txt``/``.md`` files become documents (see :func:`load_corpus`).
-    punkt : {"default", "train"}, default="default"
-        Punkt's built-in parameters, or parameters trained on the corpus.
-    web_rules : bool, default=True
-        Bullet, dash, heading and enumerator rules on top of Punkt.
-    weighting : {"tfidf", "bm25"}, default="tfidf"
-    k1, b : float
-        BM25 parameters.
-    sublinear_tf : bool, default=True
-        TF-IDF with ``1 + log(tf)`` (chosen on SciFact's train split: nDCG@10
-        0.612 -> 0.681).
-    pivot_slope : float, default=0.5
-        TF-IDF length normalisation: 1.0 is cosine (scikit-learn's); lower is
-        pivoted normalisation (see :class:`spasmqa.TermIndex`). 0.5 was best
-        on SciFact's train split (0.681 -> 0.695) and also helps sentence
-        passages, where cosine favours two-word headings.
-    stop_words : "english" or None, default="english"
-        spasmqa's function-word list (see :mod:`spasmqa.analysis`) or none.
-    stem : bool, default=True
-        Snowball stemming.
-    near_duplicate : float, default=0.8
-        Cosine similarity (between unit term vectors) at or above which a
-        lower-ranked passage counts as a near-duplicate of a higher one and is
-        dropped from the answer (its place is kept in ``near_duplicates``).
-        ``1.0`` or more disables it.
-    mmr_lambda : float, default=1.0
-        Maximal marginal relevance: the trade-off between relevance (1.0,
-        plain ranking) and novelty against passages already chosen.
-    fragment_penalty : float, default=0.0
-        Fraction by which the score of a fragment passage is lowered.
-    candidates : int, default=50
-        How many top units to consider before de-duplication (at least k).
-    prf : bool, default=False
-        Pseudo-relevance feedback (Rocchio): after a first retrieval, the
-        ``prf_terms`` heaviest terms of the centroid of the top ``prf_docs``
-        units' (L2-normalised) vectors are added to the question with weight
-        ``prf_weight`` relative to the question's own vector, and the
-        question is scored again. Vectorised: two sparse products per batch.
-    synonyms : bool, "auto" or str, default="auto"
-        Expand questions with the synonym table shipped with spasmqa
-        (``True``; lay and medical words for back problems) or with a table
-        of the same format at the given path. ``"auto"`` uses the shipped
-        table only for the default corpus, whose domain it was written for
-        (on SciFact it lowered nDCG@10). Added terms get
-        ``synonym_weight`` times a question term's weight.
-    intents : bool or str, default=True
-        Recognise the question's type (cause, treatment, prevention,
-        duration, symptom, severity, location, when, definition) with the shipped (or
-        given) intent table and add that type's answer cue words ("results
-        from", "due to" for causes) with weight ``intent_weight``.
-    heading_weight : float, default=0.5
-        Context: a passage also scores this fraction of the score of the
-        heading it sits under, if that heading is at most ``heading_scope``
-        (default 2) passages before it (a question heading followed by
-        bullet answers).
-    anaphora_weight : float, default=0.0
-        Context: a passage opening with a reference back ("This muscle ...",
-        "They can last ...") also scores this fraction of the previous
-        passage's score.
-    title_boost : int, default=1
-        With ``unit="document"``, a document's title terms count this many
-        times (the title is part of the text once already; 2 counts it
-        twice), a simple form of field weighting.
-    heading_penalty : float, default=0.3
-        Fraction by which the score of a heading is lowered (headings name a
-        topic; the sentences under them answer it).
-    """
-
-    unit: Unit = "passage"
-    split: Literal["paragraph", "file"] = "paragraph"
-    punkt: Literal["default", "train"] = "default"
-    web_rules: bool = True
-    weighting: Literal["tfidf", "bm25"] = "tfidf"
-    k1: float = 1.2
-    b: float = 0.75
-    sublinear_tf: bool = True
-    pivot_slope: float = 0.5
-    stop_words: str | None = "english"
-    stem: bool = True
-    near_duplicate: float = 0.8
-    mmr_lambda: float = 1.0
-    fragment_penalty: float = 0.0
-    candidates: int = 50
-    prf: bool = False
-    prf_docs: int = 10
-    prf_terms: int = 20
-    prf_weight: float = 0.5
-    synonyms: bool | str = "auto"
-    synonym_weight: float = 0.3
-    intents: bool | str = True
-    intent_weight: float = 0.5
-    heading_weight: float = 0.5
-    heading_scope: int = 2
-    anaphora_weight: float = 0.0
-    heading_penalty: float = 0.3
-    title_boost: int = 1
-
-    def __post_init__(self) -> None:
-        choices = {"unit": ("passage", "document"), "split": ("paragraph", "file"), "punkt": ("default", "train"),
-                   "weighting": ("tfidf", "bm25"), "stop_words": ("english", None)}
-        for name, allowed in choices.items():
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
-        for name, lo, hi in (("near_duplicate", 0.0, float("inf")), ("mmr_lambda", 0.0, 1.0),
-                             ("fragment_penalty", 0.0, 1.0), ("b", 0.0, 1.0), ("pivot_slope", 0.0, 1.0), ("k1", 0.0, float("inf"))):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
-                raise ValueError(f"{name} must be a number in [{lo}, {hi}], got {v!r}")
-        for name in ("candidates", "prf_docs", "prf_terms", "heading_scope", "title_boost"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        for name in ("prf_weight", "synonym_weight", "intent_weight", "heading_weight", "anaphora_weight",
-                     "heading_penalty"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-                raise ValueError(f"{name} must be a number >= 0, got {v!r}")
-        if self.heading_penalty > 1:
-            raise ValueError(f"heading_penalty must be in [0, 1], got {self.heading_penalty!r}")
-        if isinstance(self.synonyms, str) and self.synonyms != "auto" and not self.synonyms.strip():
-            raise ValueError("synonyms must be True, False, 'auto' or a path to a table")
-        for name in ("synonyms", "intents"):
-            if not isinstance(getattr(self, name), (bool, str)):
-                raise TypeError(f"{name} must be True, False or a path to a table, got {getattr(self, name)!r}")
-
-    @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> Settings:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(options) - known)
-        if unknown:
-            raise TypeError(f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(known))}")
-        return cls(**options)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def _check_k(k: object) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise TypeError(f"k must be a positive integer, got {type(k).__name__} {k!r}")
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
-    return int(k)
-
-
-def _check_question(q: object, where: str = "question") -> str:
-    if not isinstance(q, str):
-        raise TypeError(f"{where} must be a string, got {type(q).__name__}")
-    if not q.strip():
-        raise ValueError(f"{where} is empty or only white space")
-    return q
 
 
 class _Progress:
@@ -746,10 +594,10 @@ class QA:
         -------
         list of Answer, in the order of ``questions``.
         """
-        k = _check_k(k)
+        k = check_k(k)
         if isinstance(questions, str):
             raise TypeError("questions must be a list of strings; use ask() for one question")
-        questions = [_check_question(q, f"questions[{i}]") for i, q in enumerate(questions)]
+        questions = [check_question(q, f"questions[{i}]") for i, q in enumerate(questions)]
         terms = [self.analyzer_(q) for q in questions]
         st = self.settings
         reranks = st.near_duplicate < 1 or st.mmr_lambda < 1 or st.fragment_penalty > 0 or st.heading_penalty > 0
@@ -770,7 +618,7 @@ class QA:
         ValueError
             ``question`` is empty or white space, or ``k < 1``.
         """
-        return self.ask_many([_check_question(question)], k)[0]
+        return self.ask_many([check_question(question)], k)[0]
 
     # -- retrieval runs (evaluation) -------------------------------------
     def search(
@@ -796,8 +644,8 @@ class QA:
             ``aggregate`` (``"max"``: the best passage; ``"sum"``: all
             matching passages). Default: ``"document"``.
         """
-        k = _check_k(k)
-        qids, texts = _queries(queries)
+        k = check_k(k)
+        qids, texts = queries_table(queries)
         level = level or "document"
         if level not in ("unit", "document"):
             raise ValueError(f"level must be 'unit' or 'document', got {level!r}")
@@ -816,7 +664,7 @@ class QA:
                 if aggregate == "sum" or self.settings.unit == "document":
                     doc_scores = (scores @ u2d).tocsr()
                 else:
-                    doc_scores = _rowwise_max(scores, u2d)
+                    doc_scores = rowwise_max(scores, u2d)
                 hits = top_k_rows(doc_scores, k)
             else:
                 hits = top_k_rows(scores, k)
@@ -853,48 +701,3 @@ class QA:
         s = self.settings
         return (f"<spasmqa.QA: {len(self.corpus)} documents, {self.n_passages} {s.unit}s "
                 f"({self.n_units} distinct), {len(self.index_.vocabulary_)} terms, {s.weighting}>")
-
-
-def _rowwise_max(scores: sp.csr_matrix, u2d: sp.csr_matrix) -> sp.csr_matrix:
-    """Per query row, the best unit score of each document (vectorised).
-
-    Every stored (query, unit, score) entry is expanded to the documents the
-    unit occurs in; the maximum per (query, document) is kept.
-    """
-    scores = scores.tocoo()
-    u2d = u2d.tocsr()
-    per_unit = np.diff(u2d.indptr)[scores.col]
-    rows = np.repeat(scores.row, per_unit)
-    vals = np.repeat(scores.data, per_unit)
-    # Positions in u2d.indices of each unit's documents, concatenated.
-    starts = np.repeat(u2d.indptr[scores.col] - np.cumsum(per_unit) + per_unit, per_unit)
-    docs = u2d.indices[starts + np.arange(len(rows))]
-    n_docs = u2d.shape[1]
-    key = rows.astype(np.int64) * n_docs + docs
-    order = np.lexsort((-vals, key))
-    key, vals = key[order], vals[order]
-    first = np.ones(len(key), dtype=bool)
-    first[1:] = key[1:] != key[:-1]
-    key, vals = key[first], vals[first]
-    return sp.csr_matrix((vals, (key // n_docs, key % n_docs)), shape=(scores.shape[0], n_docs))
-
-
-def _queries(queries: Sequence[str] | Mapping[str, str] | pd.DataFrame) -> tuple[list[str], list[str]]:
-    if isinstance(queries, pd.DataFrame):
-        missing = {"qid", "query"} - set(queries.columns)
-        if missing:
-            raise ValueError(f"queries DataFrame needs columns 'qid' and 'query'; missing {sorted(missing)}")
-        qids = [str(q) for q in queries["qid"]]
-        texts = list(queries["query"])
-    elif isinstance(queries, Mapping):
-        qids = [str(q) for q in queries]
-        texts = list(queries.values())
-    elif isinstance(queries, str):
-        raise TypeError("queries must be a list of strings, a mapping qid -> text, or a DataFrame")
-    else:
-        texts = list(queries)
-        qids = [str(i) for i in range(1, len(texts) + 1)]
-    texts = [_check_question(t, f"query {qid!r}") for qid, t in zip(qids, texts)]
-    if len(set(qids)) != len(qids):
-        raise ValueError("query ids must be unique")
-    return qids, texts

@@ -189,7 +189,8 @@ def _check(cond: bool, what: str) -> None:
 
 def load_qa(path: str | os.PathLike) -> QA:
     """Load an index written by :func:`save_qa` (see :meth:`QA.load`)."""
-    from .pipeline import QA, Settings
+    from .pipeline import QA
+    from .settings import Settings
 
     root = Path(path)
     manifest = _read_manifest(root)
