@@ -29,7 +29,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -187,21 +187,26 @@ def evaluate(
 
 
 # -- files ---------------------------------------------------------------
+def _lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
+    """(line number, line) for every non-blank line of a UTF-8 text file."""
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            if line.strip():
+                yield lineno, line
+
+
 def read_run(path: str | os.PathLike) -> pd.DataFrame:
     """Read a TREC run file: ``qid Q0 docno rank score tag`` per line."""
     rows = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            parts = line.split()
-            if len(parts) != 6:
-                raise ValueError(f"{path}:{lineno}: a TREC run line has 6 fields (qid Q0 docno rank score tag), "
-                                 f"got {len(parts)}")
-            try:
-                rows.append((parts[0], parts[2], float(parts[4]), int(parts[3])))
-            except ValueError:
-                raise ValueError(f"{path}:{lineno}: rank must be an integer and score a number") from None
+    for lineno, line in _lines(path):
+        parts = line.split()
+        if len(parts) != 6:
+            raise ValueError(f"{path}:{lineno}: a TREC run line has 6 fields (qid Q0 docno rank score tag), "
+                             f"got {len(parts)}")
+        try:
+            rows.append((parts[0], parts[2], float(parts[4]), int(parts[3])))
+        except ValueError:
+            raise ValueError(f"{path}:{lineno}: rank must be an integer and score a number") from None
     return pd.DataFrame(rows, columns=["qid", "docno", "score", "rank"])
 
 
@@ -218,25 +223,22 @@ def write_run(run: pd.DataFrame, path: str | os.PathLike, tag: str = "spasmqa") 
 def read_qrels(path: str | os.PathLike) -> pd.DataFrame:
     """Read qrels: TREC (``qid 0 docno label``) or BEIR TSV (``query-id corpus-id score`` with header)."""
     rows = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            parts = line.rstrip("\n").split("\t") if "\t" in line else line.split()
-            parts = [p.strip() for p in parts]
-            if lineno == 1 and parts[0].lower() in ("query-id", "qid", "query_id"):
-                continue  # BEIR header
-            if len(parts) == 4:
-                qid, docno, label = parts[0], parts[2], parts[3]
-            elif len(parts) == 3:
-                qid, docno, label = parts
-            else:
-                raise ValueError(f"{path}:{lineno}: expected 'qid 0 docno label' or 'qid<TAB>docno<TAB>label', "
-                                 f"got {len(parts)} fields")
-            try:
-                rows.append((qid, docno, int(float(label))))
-            except ValueError:
-                raise ValueError(f"{path}:{lineno}: relevance label {label!r} is not a number") from None
+    for lineno, line in _lines(path):
+        parts = line.rstrip("\n").split("\t") if "\t" in line else line.split()
+        parts = [p.strip() for p in parts]
+        if lineno == 1 and parts[0].lower() in ("query-id", "qid", "query_id"):
+            continue  # BEIR header
+        if len(parts) == 4:
+            qid, docno, label = parts[0], parts[2], parts[3]
+        elif len(parts) == 3:
+            qid, docno, label = parts
+        else:
+            raise ValueError(f"{path}:{lineno}: expected 'qid 0 docno label' or 'qid<TAB>docno<TAB>label', "
+                             f"got {len(parts)} fields")
+        try:
+            rows.append((qid, docno, int(float(label))))
+        except ValueError:
+            raise ValueError(f"{path}:{lineno}: relevance label {label!r} is not a number") from None
     return pd.DataFrame(rows, columns=["qid", "docno", "label"])
 
 
@@ -251,15 +253,15 @@ def write_qrels(qrels: pd.DataFrame, path: str | os.PathLike) -> None:
 def read_queries(path: str | os.PathLike) -> pd.DataFrame:
     """Read BEIR ``queries.jsonl`` (``_id``, ``text``) into ``qid, query``."""
     rows = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-                rows.append((str(rec.get("_id", rec.get("qid", rec.get("id")))), rec["text"]))
-            except (json.JSONDecodeError, KeyError, AttributeError) as exc:
-                raise ValueError(f"{path}:{lineno}: malformed query line ({exc})") from None
+    for lineno, line in _lines(path):
+        try:
+            rec = json.loads(line)
+            qid = rec.get("_id", rec.get("qid", rec.get("id")))
+            if qid is None:
+                raise KeyError("'_id'")
+            rows.append((str(qid), rec["text"]))
+        except (json.JSONDecodeError, KeyError, AttributeError) as exc:
+            raise ValueError(f"{path}:{lineno}: malformed query line ({exc})") from None
     return pd.DataFrame(rows, columns=["qid", "query"])
 
 
@@ -299,17 +301,14 @@ def load_default_questions(path: str | os.PathLike | None = None) -> tuple[pd.Da
     """
     path = Path(path) if path else Path(__file__).resolve().parent / "data" / "questions.jsonl"
     queries, qrels = [], []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-                queries.append((rec["qid"], rec["query"]))
-                for item in rec["relevant"]:
-                    qrels.append((rec["qid"], passage_id(item["text"]), int(item["label"])))
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise ValueError(f"{path}:{lineno}: malformed question record ({exc})") from None
+    for lineno, line in _lines(path):
+        try:
+            rec = json.loads(line)
+            queries.append((rec["qid"], rec["query"]))
+            for item in rec["relevant"]:
+                qrels.append((rec["qid"], passage_id(item["text"]), int(item["label"])))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{lineno}: malformed question record ({exc})") from None
     return pd.DataFrame(queries, columns=["qid", "query"]), pd.DataFrame(qrels, columns=["qid", "docno", "label"])
 
 

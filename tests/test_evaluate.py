@@ -115,6 +115,13 @@ def test_malformed_trec_lines(tmp_path):
         read_qrels(tmp_path / "q.txt")
 
 
+def test_malformed_queries_name_the_line(tmp_path):
+    from spasmqa.evaluate import read_queries
+    (tmp_path / "queries.jsonl").write_text('{"_id": "1", "text": "ok"}\n\n{"text": "no id"}\n')
+    with pytest.raises(ValueError, match=r"queries.jsonl:3: malformed query line"):
+        read_queries(tmp_path / "queries.jsonl")
+
+
 @pytest.fixture()
 def beir_dir(tmp_path):
     d = tmp_path / "tiny"
