@@ -503,8 +503,10 @@ class QA:
             factor[self.unit_fragment_[units]] *= 1.0 - s.fragment_penalty
             factor[self.unit_heading_[units]] *= 1.0 - s.heading_penalty
             scores = scores * factor
-            order = np.lexsort((units, -scores))
-            units, scores = units[order], scores[order]
+        # Order: score, then complete sentences before fragments of equal
+        # score, then corpus order (the documented tie rule).
+        order = np.lexsort((units, self.unit_fragment_[units], -scores))
+        units, scores = units[order], scores[order]
         need_sims = s.near_duplicate < 1.0 or s.mmr_lambda < 1.0
         if not need_sims:
             return [(int(u), float(v), []) for u, v in zip(units[:k], scores[:k])]
