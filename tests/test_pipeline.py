@@ -179,3 +179,12 @@ def test_any_question_never_crashes(qa, question):
             qa.ask(question)
         return
     verify_spans(qa, qa.ask(question, k=3))
+
+
+def test_progress_bar_on_request_and_quiet_by_default(capsys):
+    QA.from_texts(["Back spasms hurt.", "Ice helps."], progress=True)
+    assert "indexing" in capsys.readouterr().err
+    QA.from_texts(["Back spasms hurt.", "Ice helps."])  # small corpus: quiet by default
+    QA.from_texts(["Back spasms hurt.", "Ice helps."], progress=False)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
