@@ -48,6 +48,14 @@ def test_synonym_table_compiles_phrases_with_split_weight():
     ("when should I see a doctor about my back", "when"), ("what is a lumbar strain", "definition"),
     ("what are the symptoms of a back spasm", "symptom"),
     ("Dehydration causes muscle spasms.", None),  # a statement, not a question
+    # lay phrasings beyond the labelled questions
+    ("what's the fastest way to get rid of a back spasm", "treatment"), ("how do I stop a back spasm", "treatment"),
+    ("how can I ease lower back spasms", "treatment"), ("what works for muscle spasms", "treatment"),
+    ("what brings on back spasms", "cause"), ("how do you get back spasms", "cause"),
+    ("when will my back spasm go away", "duration"), ("do back spasms go away on their own", "duration"),
+    ("is a back spasm an emergency", "when"), ("how do I keep back spasms from coming back", "prevention"),
+    ("should I worry about back spasms", "severity"), ("what does lumbar mean", "definition"),
+    ("does heat help with a disease", "treatment"),  # "ease" inside "disease" is not a match; "help" is
 ])
 def test_intents(qa, question, intent):
     assert qa.expander_.intent(question) == intent
