@@ -35,6 +35,14 @@ def test_lay_word_stomach_finds_abdominal(qa):
     assert "Those who have weak abdominal muscles" in texts(qa.ask("can weak stomach muscles cause back spasms", k=3))[0]
 
 
+@pytest.mark.parametrize("question,expected", [
+    ("can a chiro fix back spasms", "chiropractor"), ("do tight abs cause back spasms", "abdominal"),
+    ("what meds help back spasms", "medicines"), ("is a hot bath good for a back spasm", "heat"),
+])
+def test_lay_words(qa, question, expected):
+    assert any(expected in t for t in texts(qa.ask(question, k=2)))
+
+
 def test_synonym_table_compiles_phrases_with_split_weight():
     table = SynonymTable([["physio", "physical therapy"]]).compile(spasmqa.Analyzer())
     assert table["physio"] == {"physic": 0.5, "therapi": 0.5}
