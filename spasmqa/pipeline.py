@@ -153,7 +153,7 @@ class QA:
         self._lock = threading.Lock()  # serialises add(); ask() takes no lock
 
     def save(self, path: PathLike, *, overwrite: bool = False) -> None:
-        """Save the index to the directory ``path`` (no pickle; see :mod:`spasmqa.storage`).
+        """Save the index to the directory ``path`` as arrays and JSON (see :mod:`spasmqa.storage`).
 
         Raises FileExistsError if ``path`` exists and ``overwrite`` is False.
         """

@@ -1,4 +1,4 @@
-"""Saving and loading a built :class:`~spasmqa.QA` without pickle.
+"""Saving and loading a built :class:`~spasmqa.QA` as plain arrays and JSON.
 
 An index is a directory:
 
