@@ -21,10 +21,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer
 
-__all__ = ["TermIndex", "top_k_rows", "Weighting"]
+__all__ = ["QUERY_BLOCK", "TermIndex", "top_k_rows", "Weighting"]
 
 Weighting = Literal["tfidf", "bm25"]
-_QUERY_BLOCK = 256  # questions scored per sparse product; bounds memory
+QUERY_BLOCK = 256  # questions scored per sparse product; bounds memory
 
 
 def _count_block(
@@ -370,8 +370,8 @@ class TermIndex:
         arrays.
         """
         results: list[tuple[np.ndarray, np.ndarray]] = []
-        for lo in range(0, len(token_lists), _QUERY_BLOCK):
-            block = token_lists[lo:lo + _QUERY_BLOCK]
+        for lo in range(0, len(token_lists), QUERY_BLOCK):
+            block = token_lists[lo:lo + QUERY_BLOCK]
             results.extend(top_k_rows(self.score(block), k))
         return results
 

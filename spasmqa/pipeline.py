@@ -37,7 +37,7 @@ from .answer import (
 )
 from .corpus import Corpus, Document, PathLike, default_corpus_path, load_corpus
 from .expansion import Expander, IntentTable, SynonymTable
-from .index import TermIndex, top_k_rows
+from .index import QUERY_BLOCK, TermIndex, top_k_rows
 from .passages import SentenceSplitter
 from .runs import queries_table, rowwise_max
 from .settings import Settings
@@ -481,12 +481,15 @@ class QA:
         expanded = (q + sp.diags(factor) @ expansion).astype(index.postings_.dtype)
         return (expanded @ index.postings_).tocsr()
 
+    def _score_blocks(self, terms: Sequence[Sequence[str]], questions: Sequence[str]
+                      ) -> Iterator[tuple[int, sp.csr_matrix]]:
+        """(offset, scores) per block of questions; blocks bound the score matrix's size."""
+        for lo in range(0, len(terms), QUERY_BLOCK):
+            yield lo, self.score(terms[lo:lo + QUERY_BLOCK], questions[lo:lo + QUERY_BLOCK])
+
     def _retrieve(self, terms: Sequence[Sequence[str]], questions: Sequence[str], k: int
                   ) -> list[tuple[np.ndarray, np.ndarray]]:
-        out: list[tuple[np.ndarray, np.ndarray]] = []
-        for lo in range(0, len(terms), 256):  # blocks bound the size of the score matrix
-            out.extend(top_k_rows(self.score(terms[lo:lo + 256], questions[lo:lo + 256]), k))
-        return out
+        return [hit for _, scores in self._score_blocks(terms, questions) for hit in top_k_rows(scores, k)]
 
     # -- answering --------------------------------------------------------
     def _select(self, units: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float, list[int]]]:
@@ -660,8 +663,7 @@ class QA:
         by_doc = level == "document"
         if by_doc:
             u2d = self._unit_doc_matrix()
-        for lo in range(0, len(terms), 256):
-            scores = self.score(terms[lo:lo + 256], texts[lo:lo + 256])
+        for lo, scores in self._score_blocks(terms, texts):
             if by_doc:
                 if aggregate == "sum" or self.settings.unit == "document":
                     doc_scores = (scores @ u2d).tocsr()
