@@ -8,6 +8,13 @@ content words that matter for health questions ("back", "last", "move",
 "fire", "found", "full", "side", "bottom", "top", ...). "back" alone would
 erase half of this corpus. Our list holds only function words: articles,
 pronouns, auxiliaries, prepositions, conjunctions and question words.
+
+Why a touched-up Snowball: Snowball turns a final "y" after a consonant into
+"i" ("injury" -> "injuri") but strips "-ed" from the verb ("injured" ->
+"injur"), so a question about an injured back missed every passage about
+back injuries. The default stemmer ("snowball-y") drops that final "i",
+which merges injury/injured/injuries and anatomy/anatomical; on SciFact it
+changes nDCG@10 by less than 0.003 either way (see the README's ablation).
 """
 
 from __future__ import annotations
@@ -19,7 +26,10 @@ from typing import Any
 
 from nltk.stem.snowball import SnowballStemmer
 
-__all__ = ["Analyzer", "STOP_WORDS", "TOKEN_PATTERN"]
+__all__ = ["Analyzer", "STEMMERS", "STOP_WORDS", "TOKEN_PATTERN"]
+
+#: Stemmer names accepted by :class:`Analyzer` (``True`` means the first).
+STEMMERS = ("snowball-y", "snowball")
 
 #: Words removed before stemming. Function words only; see the module docstring.
 STOP_WORDS: frozenset[str] = frozenset(
@@ -40,7 +50,7 @@ STOP_WORDS: frozenset[str] = frozenset(
     don't doesn't didn't isn't aren't wasn't weren't can't cannot couldn't
     won't wouldn't shouldn't haven't hasn't hadn't i'm you're it's that's
     there's what's i've you've we've they've i'd you'd i'll you'll
-    get gets got etc eg ie vs
+    get gets got getting etc eg ie vs
     """.split()
 )
 
@@ -60,9 +70,13 @@ class Analyzer:
     stop_words : iterable of str, "english" or None, default="english"
         Words to drop (compared after case folding, before stemming).
         ``"english"`` selects :data:`STOP_WORDS`; ``None`` keeps every token.
-    stem : bool, default=True
+    stem : bool or {"snowball-y", "snowball"}, default=True
         Reduce tokens with nltk's Snowball (Porter2) English stemmer, which
-        needs no downloaded data.
+        needs no downloaded data. ``"snowball"`` is that stemmer as it is;
+        ``"snowball-y"`` (what ``True`` means) also drops a final "i" after a
+        consonant from stems of five or more letters, Snowball's trace of a
+        final "y", so that "injury" and "injured" meet (see the module
+        docstring). ``False`` keeps words whole.
     min_token_length : int, default=1
         Tokens shorter than this (in characters) are dropped.
 
@@ -76,7 +90,7 @@ class Analyzer:
         self,
         *,
         stop_words: Iterable[str] | str | None = "english",
-        stem: bool = True,
+        stem: bool | str = True,
         min_token_length: int = 1,
     ) -> None:
         self.stop_words = stop_words
@@ -95,7 +109,10 @@ class Analyzer:
         if not isinstance(min_token_length, int) or min_token_length < 1:
             raise ValueError(f"min_token_length must be an integer >= 1, got {min_token_length!r}")
         self._token_re = re.compile(TOKEN_PATTERN)
+        if stem is not True and stem is not False and stem not in STEMMERS:
+            raise ValueError(f"stem must be True, False or one of {STEMMERS}, got {stem!r}")
         self._stemmer = SnowballStemmer("english") if stem else None
+        self._merge_y = stem is True or stem == "snowball-y"
         # token -> term (or None when dropped). Stemming dominates analysis
         # time; the cache makes it a dict lookup per token. Dict writes are
         # atomic under the GIL, so sharing it between threads is safe.
@@ -117,6 +134,8 @@ class Analyzer:
             result = None
         else:
             result = self._stemmer.stem(word) if self._stemmer is not None else word
+            if self._merge_y and len(result) >= 5 and result[-1] == "i" and result[-2] not in "aeiouy":
+                result = result[:-1]
         if len(self._cache) < 2_000_000:  # bound memory on pathological input
             self._cache[token] = result
         return result

@@ -81,6 +81,8 @@ def _build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="evaluate retrieval (default: the shipped corpus and its questions)")
     ev.add_argument("--beir", metavar="DIR", help="a BEIR data set directory (corpus.jsonl, queries.jsonl, qrels/)")
     ev.add_argument("--split", default="test", help="qrels split for --beir (default: test)")
+    ev.add_argument("--questions", default="labelled", metavar="SET",
+                    help="without --beir: 'labelled' (default), 'check', or a JSONL file of the same format")
     ev.add_argument("--weighting", choices=["tfidf", "bm25"], default=None)
     ev.add_argument("--unit", choices=["passage", "document"], default=None,
                     help="index whole documents (default for --beir) or sentence passages")
@@ -134,7 +136,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.beir:
         report = evaluate_beir(args.beir, split=args.split, k=args.k, run_out=args.run_out, **options)
     else:
-        report = evaluate_default(k=args.k, run_out=args.run_out, **options)
+        report = evaluate_default(k=args.k, run_out=args.run_out, questions=args.questions, **options)
     if args.json:
         print(json.dumps(report, indent=2))
     else:

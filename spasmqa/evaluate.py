@@ -287,19 +287,34 @@ def read_beir(path: str | os.PathLike, split: str = "test"):
 
 
 # -- the default corpus's labelled questions ------------------------------
-def load_default_questions(path: str | os.PathLike | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The labelled questions for the default corpus.
+# The question sets shipped for the default corpus (see the README).
+QUESTION_SETS = {"labelled": "questions.jsonl", "check": "questions_check.jsonl"}
 
-    The file (``spasmqa/data/questions.jsonl``) holds one question per line
-    with its relevant passages given by their text; graded 2 (answers it) or
-    1 (partly useful). Judgments are keyed by text, so they map onto
-    :func:`spasmqa.passage_id`, the docno of passage runs.
+
+def load_default_questions(path: str | os.PathLike | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Labelled questions for the default corpus.
+
+    Each file holds one question per line with its relevant passages given
+    by their text; graded 2 (answers it) or 1 (partly useful). Judgments are
+    keyed by text, so they map onto :func:`spasmqa.passage_id`, the docno of
+    passage runs.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        A JSONL file of that format, or the name of a shipped set:
+        ``"labelled"`` (the default, ``spasmqa/data/questions.jsonl``, the set
+        the defaults were chosen on) or ``"check"``
+        (``spasmqa/data/questions_check.jsonl``, written afterwards in other
+        words to check that changes generalise).
 
     Returns
     -------
     (queries, qrels) DataFrames.
     """
-    path = Path(path) if path else Path(__file__).resolve().parent / "data" / "questions.jsonl"
+    if path is None or str(path) in QUESTION_SETS:
+        path = Path(__file__).resolve().parent / "data" / QUESTION_SETS[str(path or "labelled")]
+    path = Path(path)
     queries, qrels = [], []
     for lineno, line in _lines(path):
         try:
@@ -330,15 +345,19 @@ def evaluate_default(
     measures: Iterable[str] = ("nDCG@5", "nDCG@10", "RR@10", "R@10", "AP"),
     run_out: str | os.PathLike | None = None,
     per_query: bool = False,
+    questions: str | os.PathLike = "labelled",
     **options: Any,
 ) -> dict[str, Any]:
-    """Evaluate answers (after de-duplication) on the default corpus's questions."""
+    """Evaluate answers (after de-duplication) on the default corpus's questions.
+
+    ``questions`` picks the set, as in :func:`load_default_questions`.
+    """
     from .pipeline import QA
 
     t0 = time.perf_counter()
     qa = QA.from_corpus(**options)
     t1 = time.perf_counter()
-    queries, qrels = load_default_questions()
+    queries, qrels = load_default_questions(questions)
     answers = qa.ask_many(list(queries["query"]), k=min(k, 1000))
     t2 = time.perf_counter()
     run = answers_to_run(answers, list(queries["qid"]))

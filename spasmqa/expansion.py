@@ -66,26 +66,26 @@ class SynonymTable:
             raise ValueError(f"{path}: 'groups' must be a list of lists of strings")
         return cls(groups)
 
-    def compile(self, analyzer: Analyzer) -> dict[str, dict[str, float]]:
-        """term -> {term it expands to: relative weight} (never itself)."""
-        table: dict[str, dict[str, float]] = {}
+    def compile(self, analyzer: Analyzer) -> dict[tuple[str, ...], list[dict[str, float]]]:
+        """Trigger (a member's analysed terms) -> the other members, as term weights.
+
+        A member weighs 1 in total: the words of a two-word phrase
+        ("physical therapy") get 1/2 each, so a generic word in a phrase
+        ("therapy") does not count as much as a synonym. A phrase triggers
+        as a whole: "lower back" expands questions that say "lower back",
+        not every question that says "back".
+        """
+        table: dict[tuple[str, ...], list[dict[str, float]]] = {}
         for group in self.groups:
-            members = [analyzer(phrase) for phrase in group]
-            # Each member adds weight 1 in total: the words of a two-word
-            # phrase ("physical therapy") get 1/2 each, so a generic word in a
-            # phrase ("therapy") does not count as much as a synonym.
-            weights: dict[str, float] = {}
+            members = list(dict.fromkeys(tuple(analyzer(phrase)) for phrase in group))
+            members = [m for m in members if m]
             for m in members:
-                for t in m:
-                    weights[t] = max(weights.get(t, 0.0), 1.0 / len(m))
-            for m in members:
-                # A phrase triggers only when it is a single term: "lower back"
-                # would otherwise expand every question containing "back".
-                if len(m) == 1:
-                    entry = table.setdefault(m[0], {})
-                    for t, w in weights.items():
-                        if t != m[0]:
-                            entry[t] = max(entry.get(t, 0.0), w)
+                entry = table.setdefault(m, [])
+                for other in members:
+                    if other != m:
+                        weights = {t: 1.0 / len(other) for t in other}
+                        if weights not in entry:
+                            entry.append(weights)
         return table
 
 
@@ -123,9 +123,25 @@ class Expander:
     def __init__(self, analyzer: Analyzer, *, synonyms: SynonymTable | None, synonym_weight: float,
                  intents: IntentTable | None, intent_weight: float) -> None:
         self.synonyms = synonyms.compile(analyzer) if synonyms else {}
+        self._by_first: dict[str, list[tuple[str, ...]]] = {}
+        for trigger in sorted(self.synonyms, key=len, reverse=True):
+            self._by_first.setdefault(trigger[0], []).append(trigger)
         self.intents = intents.compile(analyzer) if intents else []
         self.synonym_weight = synonym_weight
         self.intent_weight = intent_weight
+
+    def _triggers(self, terms: Sequence[str]) -> list[tuple[str, ...]]:
+        """The synonym triggers (single terms and phrases) found in ``terms``."""
+        found = []
+        for i, t in enumerate(terms):
+            for trigger in self._by_first.get(t, ()):
+                if tuple(terms[i:i + len(trigger)]) == trigger and trigger not in found:
+                    found.append(trigger)
+        return found
+
+    def synonyms_of(self, term: str) -> set[str]:
+        """The terms a single question term expands to (empty if none)."""
+        return {t for member in self.synonyms.get((term,), ()) for t in member}
 
     def intent(self, question: str) -> str | None:
         """The question's type, or None (also for text that is not a question)."""
@@ -136,26 +152,36 @@ class Expander:
                 return name
         return None
 
-    def extra_terms(self, question: str, terms: Sequence[str],
-                    vocabulary: Container[str] | None = None) -> tuple[dict[str, float], dict[str, float]]:
+    def extra_terms(self, question: str, terms: Sequence[str], vocabulary: Container[str] | None = None
+                    ) -> tuple[list[list[dict[str, float]]], dict[str, float]]:
         """Expansion terms with weights relative to a question term's weight (1).
 
-        Returns ``(synonyms, cues)``. A question term that the corpus never
-        uses ("physio") is replaced by its synonyms at full weight; a term
-        the corpus does use is only supplemented, at ``synonym_weight``.
-        Synonyms can make a passage match; intent cues only re-rank passages
-        that match already (the caller enforces this).
+        Returns ``(synonym_groups, cues)``: per synonym trigger found in the
+        question, its other members (each a dict of term weights; a phrase
+        has several terms), and the intent cue terms. A trigger
+        the corpus never uses ("physio") is replaced by its synonyms at full
+        weight; one it does use is only supplemented, at ``synonym_weight``.
+        A group stands for one question word: the caller scores a passage by
+        the best member it matches, not the sum. Synonyms can make a passage
+        match; intent cues only re-rank passages that match already (the
+        caller enforces this).
         """
-        extra: dict[str, float] = {}
+        groups: list[list[dict[str, float]]] = []
         cues_out: dict[str, float] = {}
         own = set(terms)
         if self.synonyms and self.synonym_weight > 0:
-            for t in own:
-                known = vocabulary is None or t in vocabulary
+            for trigger in self._triggers(terms):
+                known = vocabulary is None or all(t in vocabulary for t in trigger)
                 scale = self.synonym_weight if known else 1.0
-                for s, w in self.synonyms.get(t, {}).items():
-                    if s not in own:
-                        extra[s] = max(extra.get(s, 0.0), scale * w)
+                members = []
+                for member in self.synonyms[trigger]:
+                    m = {t: scale * w for t, w in member.items()
+                         if t not in own and (vocabulary is None or t in vocabulary)}
+                    if m and m not in members:
+                        members.append(m)
+                if members:
+                    groups.append(members)
+        extra = {t for g in groups for m in g for t in m}
         if self.intents and self.intent_weight > 0 and own and is_question(question):
             for _name, pattern, cues in self.intents:
                 if pattern.search(question):
@@ -163,4 +189,4 @@ class Expander:
                         if c not in own and c not in extra:
                             cues_out[c] = self.intent_weight
                     break
-        return extra, cues_out
+        return groups, cues_out

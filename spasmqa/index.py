@@ -313,6 +313,7 @@ class TermIndex:
         extra: Sequence[Mapping[str, float]] | None = None,
         *,
         like: Sequence[Sequence[str]] | None = None,
+        norms: np.ndarray | None = None,
     ) -> sp.csr_matrix:
         """Question vectors, shape ``(n_questions, n_terms)``.
 
@@ -320,43 +321,58 @@ class TermIndex:
         relative to one occurrence of a question term; they are weighted
         (idf, normalisation) exactly as the question's own terms. With
         ``like``, the normalisation is that of those questions instead (to
-        weigh extra terms on their own, on the scale of the questions).
+        weigh extra terms on their own, on the scale of the questions); with
+        ``norms`` (from :meth:`extra_norms`), it is given per row.
         """
         n_terms = len(self.vocabulary_)
         q = _count_block(token_lists, self.vocabulary_, grow=False)
-        norm_source = q if like is None else _count_block(like, self.vocabulary_, grow=False)
         q = sp.csr_matrix((q.data, q.indices, q.indptr), shape=(q.shape[0], n_terms))
-        e = None
-        if extra is not None and any(extra):
-            rows, cols, vals = [], [], []
-            for r, terms in enumerate(extra):
-                for t, w in terms.items():
-                    c = self.vocabulary_.get(t)
-                    if c is not None and w > 0:
-                        rows.append(r)
-                        cols.append(c)
-                        vals.append(float(w))
-            e = sp.csr_matrix((vals, (rows, cols)), shape=q.shape)
+        e = self._extra_matrix(extra, q.shape) if extra is not None and any(extra) else None
         if self.weighting == "tfidf" and n_terms:
             if e is not None:
-                # The norm the transformer divides the question by, to put
-                # expansion terms on the same scale.
-                raw = sp.csr_matrix(norm_source, shape=(norm_source.shape[0], n_terms), dtype=np.float64)
-                if self.sublinear_tf:
-                    raw.data = 1.0 + np.log(raw.data)
-                raw = raw.multiply(self.idf_).tocsr()
-                norms = np.sqrt(np.asarray(raw.multiply(raw).sum(axis=1)).ravel())
                 e = e.multiply(self.idf_).tocsr()
-                # A question with no known term of its own ("physio"): its
-                # expansion stands in for it, normalised on its own.
-                e_norms = np.sqrt(np.asarray(e.multiply(e).sum(axis=1)).ravel())
-                norms = np.where(norms > 0, norms, e_norms)
-                norms[norms == 0] = 1.0
-                e = sp.diags(1.0 / norms) @ e
+                if norms is None:
+                    norms = self._norms(token_lists if like is None else like, e)
+                e = sp.diags(1.0 / np.asarray(norms, dtype=np.float64)) @ e
             q = self._tfidf.transform(q)
         if e is not None:
             q = q + e
         return sp.csr_matrix(q, dtype=self.dtype)
+
+    def extra_norms(self, token_lists: Sequence[Sequence[str]], extra: Sequence[Mapping[str, float]]) -> np.ndarray:
+        """The norm :meth:`query_matrix` divides each question's extra terms by."""
+        if self.weighting != "tfidf" or not len(self.vocabulary_):
+            return np.ones(len(token_lists))
+        e = self._extra_matrix(extra, (len(token_lists), len(self.vocabulary_))).multiply(self.idf_).tocsr()
+        return self._norms(token_lists, e)
+
+    def _extra_matrix(self, extra: Sequence[Mapping[str, float]], shape: tuple[int, int]) -> sp.csr_matrix:
+        rows, cols, vals = [], [], []
+        for r, terms in enumerate(extra):
+            for t, w in terms.items():
+                c = self.vocabulary_.get(t)
+                if c is not None and w > 0:
+                    rows.append(r)
+                    cols.append(c)
+                    vals.append(float(w))
+        return sp.csr_matrix((vals, (rows, cols)), shape=shape)
+
+    def _norms(self, token_lists: Sequence[Sequence[str]], e: sp.csr_matrix) -> np.ndarray:
+        """The norm the transformer divides each question by (to put extra
+        terms, already idf-weighted in ``e``, on the same scale)."""
+        n_terms = len(self.vocabulary_)
+        counts = _count_block(token_lists, self.vocabulary_, grow=False)
+        raw = sp.csr_matrix(counts, shape=(counts.shape[0], n_terms), dtype=np.float64)
+        if self.sublinear_tf:
+            raw.data = 1.0 + np.log(raw.data)
+        raw = raw.multiply(self.idf_).tocsr()
+        norms = np.sqrt(np.asarray(raw.multiply(raw).sum(axis=1)).ravel())
+        # A question with no known term of its own ("physio"): its
+        # expansion stands in for it, normalised on its own.
+        e_norms = np.sqrt(np.asarray(e.multiply(e).sum(axis=1)).ravel())
+        norms = np.where(norms > 0, norms, e_norms)
+        norms[norms == 0] = 1.0
+        return norms
 
     def score(self, token_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
         """Sparse scores, shape ``(n_questions, n_units)``; zeros not stored."""

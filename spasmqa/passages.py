@@ -47,6 +47,8 @@ _ENUMERATOR = re.compile(r"^(?:\(?\d{1,3}[.)]|[a-zA-Z][.)]|[-*+])$")
 _LEADING_ENUMERATOR = re.compile(r"(?:\d{1,3}[.)]|[-*+])\s+(?=\S)")
 _WORD = re.compile(r"[^\W_]")
 _WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+#: A sentence opening with one of these refers back to the sentence before.
+ANAPHOR = re.compile(r"(?:This|These|That|Those|They|It|Its|Their|Such|He|She|The latter|The former)\b")
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,10 @@ def is_fragment(text: str) -> bool:
 
     True for passages of fewer than three words that are not headings
     ("Low.", "It."), passages that end on a function word ("Stretching prior
-    to any.", "... of problems are."), and passages with an unclosed bracket.
+    to any.", "... of problems are."), passages with an unclosed bracket,
+    and passages that refer back ("This", "They", ...) with fewer than three
+    content words ("This is because the spasm."): cut off before they say
+    anything of their own.
     """
     words = _WORDS.findall(text)
     if not words:
@@ -73,6 +78,8 @@ def is_fragment(text: str) -> bool:
         return True
     last = words[-1].casefold()
     if last in STOP_WORDS or last in {"and", "or", "but", "the", "like", "such", "due"}:
+        return True
+    if ANAPHOR.match(text.lstrip()) and sum(w.casefold() not in STOP_WORDS for w in words) < 3:
         return True
     return len(words) < 3 and not text.rstrip().endswith("?")
 

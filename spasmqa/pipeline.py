@@ -12,7 +12,6 @@ path; :meth:`QA.ask` is a one-question convenience over ``ask_many``.
 
 from __future__ import annotations
 
-import re
 import sys
 import threading
 from array import array
@@ -38,7 +37,7 @@ from .answer import (
 from .corpus import Corpus, Document, PathLike, default_corpus_path, load_corpus
 from .expansion import Expander, IntentTable, SynonymTable
 from .index import QUERY_BLOCK, TermIndex, top_k_rows
-from .passages import SentenceSplitter
+from .passages import ANAPHOR, SentenceSplitter
 from .runs import queries_table, rowwise_max
 from .settings import Settings
 from .validation import check_k, check_question
@@ -57,7 +56,6 @@ _OCC_DTYPES = {"doc": np.int32, "start": np.int64, "end": np.int64, "heading": b
 def _occurrence_arrays() -> dict[str, array]:
     return {name: array(code) for name, code in _OCC_FIELDS.items()}
 # A passage that opens by referring back to the one before it.
-_ANAPHOR = re.compile(r"(?:This|These|That|Those|They|It|Its|Their|Such|He|She|The latter|The former)\b")
 
 
 
@@ -286,7 +284,7 @@ class QA:
                     occ["end"].append(e)
                     occ["heading"].append(heading)
                     occ["fragment"].append(fragment)
-                    occ["anaphor"].append(_ANAPHOR.match(piece) is not None)
+                    occ["anaphor"].append(ANAPHOR.match(piece) is not None)
                     occ["unit"].append(u)
                 bar.update()
         finally:
@@ -349,7 +347,8 @@ class QA:
             vals.append(np.full(int(ok.sum()), s.heading_weight))
         if s.anaphora_weight > 0 and n > 1:
             o = np.flatnonzero(self.occ_anaphor_[1:]) + 1
-            o = o[self.occ_doc_[o - 1] == self.occ_doc_[o]]
+            # Fragments ("It.") cannot carry what they refer to.
+            o = o[(self.occ_doc_[o - 1] == self.occ_doc_[o]) & ~self.occ_fragment_[o]]
             rows.append(self.occ_unit_[o - 1])
             cols.append(self.occ_unit_[o])
             vals.append(np.full(len(o), s.anaphora_weight))
@@ -437,11 +436,13 @@ class QA:
         Applies, as configured: synonym and intent expansion (needs the
         question texts), pseudo-relevance feedback, and context flow.
         """
-        synonyms = cues = None
+        groups = cues = None
         if self.expander_ is not None and questions is not None:
             vocab = self.index_.vocabulary_
-            synonyms, cues = zip(*[self.expander_.extra_terms(qt, t, vocab) for qt, t in zip(questions, terms)])
-        scores = self._score_query(self.index_.query_matrix(terms, synonyms))
+            groups, cues = zip(*[self.expander_.extra_terms(qt, t, vocab) for qt, t in zip(questions, terms)])
+        scores = self._score_query(self.index_.query_matrix(terms))
+        if groups is not None and any(groups):
+            scores = (scores + self._synonym_scores(terms, groups)).tocsr()
         if cues is not None and any(cues) and scores.nnz:
             # Intent cues never make an answer on their own: they count only
             # for questions whose own terms (or synonyms) match something.
@@ -454,6 +455,51 @@ class QA:
         if self.context_matrix_ is not None and scores.nnz:
             scores = (scores + scores @ self.context_matrix_).tocsr()
         return scores
+
+    def _synonym_scores(self, terms: Sequence[Sequence[str]],
+                        groups: Sequence[Sequence[Sequence[Mapping[str, float]]]]) -> sp.csr_matrix:
+        """Scores from synonym groups: per group, the best member a passage matches.
+
+        A group stands for one question word, so a passage naming three
+        synonyms of it ("contraction, twinge or seizure") scores as one that
+        names the best of them, not three times as much. One row per
+        (question, group, member) is scored in a single product; rows are
+        then reduced by maximum within each group and summed per question.
+        """
+        index = self.index_
+        n_q, n_units = len(terms), index.postings_.shape[1]
+        union: list[dict[str, float]] = []
+        for gs in groups:
+            u: dict[str, float] = {}
+            for g in gs:
+                for m in g:
+                    for t, w in m.items():
+                        u[t] = max(u.get(t, 0.0), w)
+            union.append(u)
+        q_norms = index.extra_norms(terms, union)  # each question's scale, as for its own terms
+        member_rows, row_norm, row_group, group_question = [], [], [], []
+        for qi, gs in enumerate(groups):
+            for g in gs:
+                for m in g:
+                    member_rows.append(m)
+                    row_norm.append(q_norms[qi])
+                    row_group.append(len(group_question))
+                group_question.append(qi)
+        if not member_rows:
+            return sp.csr_matrix((n_q, n_units))
+        q = index.query_matrix([()] * len(member_rows), member_rows, norms=np.asarray(row_norm))
+        m = (q @ index.postings_).tocoo()
+        if m.nnz == 0:
+            return sp.csr_matrix((n_q, n_units))
+        key = np.asarray(row_group, dtype=np.int64)[m.row] * n_units + m.col
+        order = np.argsort(key, kind="stable")
+        key, data = key[order], m.data[order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        best = np.maximum.reduceat(data, starts)
+        key = key[starts]
+        rows = np.asarray(group_question)[key // n_units]
+        # (question, unit) entries from different groups are summed.
+        return sp.csr_matrix((best, (rows, key % n_units)), shape=(n_q, n_units))
 
     def _score_query(self, q: sp.csr_matrix) -> sp.csr_matrix:
         index = self.index_
@@ -572,10 +618,10 @@ class QA:
         seen = set(self.analyzer_(best.text))
         if best.context is not None:
             seen.update(self.analyzer_(f"{best.context.heading or ''} {best.context.before}"))
-        synonyms = self.expander_.synonyms if self.expander_ is not None else {}
+        expander = self.expander_
 
         def covered(t: str) -> bool:
-            return t in seen or any(s in seen for s in synonyms.get(t, ()))
+            return t in seen or (expander is not None and any(s in seen for s in expander.synonyms_of(t)))
 
         total = sum(weights.values()) or 1.0
         confidence = sum(w for t, w in weights.items() if covered(t)) / total

@@ -39,8 +39,10 @@ class Settings:
         passages, where cosine favours two-word headings.
     stop_words : "english" or None, default="english"
         spasmqa's function-word list (see :mod:`spasmqa.analysis`) or none.
-    stem : bool, default=True
-        Snowball stemming.
+    stem : bool or {"snowball-y", "snowball"}, default=True
+        Stemming (see :class:`spasmqa.Analyzer`): ``True`` is
+        ``"snowball-y"``, Snowball with its "y" -> "i" trace dropped so that
+        "injury" meets "injured"; ``"snowball"`` is plain Snowball.
     near_duplicate : float, default=0.8
         Cosine similarity (between unit term vectors) at or above which a
         lower-ranked passage counts as a near-duplicate of a higher one and is
@@ -64,22 +66,26 @@ class Settings:
         (``True``; lay and medical words for back problems) or with a table
         of the same format at the given path. ``"auto"`` uses the shipped
         table only for the default corpus, whose domain it was written for
-        (on SciFact it lowered nDCG@10). Added terms get
-        ``synonym_weight`` times a question term's weight.
+        (on SciFact it lowered nDCG@10). A question word the corpus never
+        uses is replaced by its synonyms; one it uses is supplemented by
+        them at ``synonym_weight`` times its weight. Phrases ("lower back")
+        trigger as a whole, and a group counts once per passage: its best
+        member, not the sum.
     intents : bool or str, default=True
         Recognise the question's type (cause, treatment, prevention,
         duration, symptom, severity, location, when, definition) with the shipped (or
         given) intent table and add that type's answer cue words ("results
         from", "due to" for causes) with weight ``intent_weight``.
-    heading_weight : float, default=0.5
+    heading_weight : float, default=0.7
         Context: a passage also scores this fraction of the score of the
         heading it sits under, if that heading is at most ``heading_scope``
         (default 2) passages before it (a question heading followed by
         bullet answers).
-    anaphora_weight : float, default=0.0
+    anaphora_weight : float, default=0.7
         Context: a passage opening with a reference back ("This muscle ...",
         "They can last ...") also scores this fraction of the previous
-        passage's score.
+        passage's score. Fragments ("It.", "This is because the spasm.")
+        inherit nothing.
     title_boost : int, default=1
         With ``unit="document"``, a document's title terms count this many
         times (the title is part of the text once already; 2 counts it
@@ -99,7 +105,7 @@ class Settings:
     sublinear_tf: bool = True
     pivot_slope: float = 0.5
     stop_words: str | None = "english"
-    stem: bool = True
+    stem: bool | str = True
     near_duplicate: float = 0.8
     mmr_lambda: float = 1.0
     fragment_penalty: float = 0.0
@@ -109,12 +115,12 @@ class Settings:
     prf_terms: int = 20
     prf_weight: float = 0.5
     synonyms: bool | str = "auto"
-    synonym_weight: float = 0.3
+    synonym_weight: float = 0.5
     intents: bool | str = True
     intent_weight: float = 0.5
-    heading_weight: float = 0.5
+    heading_weight: float = 0.7
     heading_scope: int = 2
-    anaphora_weight: float = 0.0
+    anaphora_weight: float = 0.7
     heading_penalty: float = 0.3
     title_boost: int = 1
 
@@ -138,6 +144,10 @@ class Settings:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
                 raise ValueError(f"{name} must be a number >= 0, got {v!r}")
+        if self.stem is True:
+            object.__setattr__(self, "stem", "snowball-y")  # stored by name, so a saved index stays exact
+        if self.stem is not False and self.stem not in ("snowball-y", "snowball"):
+            raise ValueError(f"stem must be True, False, 'snowball-y' or 'snowball', got {self.stem!r}")
         if self.heading_penalty > 1:
             raise ValueError(f"heading_penalty must be in [0, 1], got {self.heading_penalty!r}")
         if isinstance(self.synonyms, str) and self.synonyms != "auto" and not self.synonyms.strip():

@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "IndexFormatError", "load_qa", "save_qa"]
 
 FORMAT_NAME = "spasmqa-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: settings name the stemmer; in version 1, stem=True meant plain Snowball
 _OCC_ARRAYS = {"doc": np.int32, "start": np.int64, "end": np.int64, "heading": np.bool_, "fragment": np.bool_,
                "anaphor": np.bool_, "unit": np.int32, "unit_first_occ": np.int64}
 
@@ -194,8 +194,11 @@ def load_qa(path: str | os.PathLike) -> QA:
 
     root = Path(path)
     manifest = _read_manifest(root)
+    options = manifest.get("settings", {})
+    if manifest["format_version"] == 1 and isinstance(options, dict) and options.get("stem", True) is True:
+        options = {**options, "stem": "snowball"}
     try:
-        settings = Settings.from_options(manifest.get("settings", {}))
+        settings = Settings.from_options(options)
     except (TypeError, ValueError) as exc:
         raise IndexFormatError(f"{root}/manifest.json has invalid settings: {exc}") from None
 

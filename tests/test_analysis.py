@@ -49,3 +49,21 @@ def test_bad_stop_words(bad):
 def test_bad_min_token_length():
     with pytest.raises(ValueError, match="min_token_length"):
         Analyzer(min_token_length=0)
+
+
+def test_default_stemmer_merges_snowball_y_trace():
+    # Plain Snowball: injury -> injuri but injured -> injur; the default meets them.
+    plain = Analyzer(stem="snowball")
+    assert plain("injury injured") == ["injuri", "injur"]
+    merged = Analyzer()
+    assert merged("injury injuries injured injure") == ["injur"] * 4
+    assert merged("anatomy anatomical") == ["anatom", "anatom"]
+    assert Analyzer(stem="snowball-y")("injury") == merged("injury")
+    # Short stems and vowel + i endings are left alone.
+    assert merged("taxi ski") == ["taxi", "ski"]
+
+
+@pytest.mark.parametrize("bad", ["porter", "", 1.5])
+def test_bad_stemmer_name(bad):
+    with pytest.raises(ValueError, match="stem must be"):
+        Analyzer(stem=bad)

@@ -10,7 +10,7 @@ import pytrec_eval
 
 import spasmqa
 from spasmqa.cli import main
-from spasmqa.evaluate import (answers_to_run, evaluate, load_default_questions, parse_measure, read_beir,
+from spasmqa.evaluate import (answers_to_run, evaluate, evaluate_default, load_default_questions, parse_measure, read_beir,
                               read_qrels, read_run, write_qrels, write_run)
 
 PYTREC = {"nDCG@10": "ndcg_cut_10", "nDCG@5": "ndcg_cut_5", "nDCG": "ndcg", "RR": "recip_rank", "AP": "map",
@@ -168,12 +168,37 @@ def test_passage_aggregation_max_matches_brute_force():
     assert dict(zip(docs.docno, docs.score)) == pytest.approx(best)
 
 
-def test_default_questions_are_judged_on_existing_passages(qa):
-    queries, qrels = load_default_questions()
+@pytest.mark.parametrize("name", [None, "labelled", "check"])
+def test_default_questions_are_judged_on_existing_passages(qa, name):
+    queries, qrels = load_default_questions(name)
     assert len(queries) >= 30 and queries.qid.is_unique
     assert set(qrels.docno) <= set(qa.passages_frame().id)
     assert set(qrels.label) == {1, 2}
     assert set(qrels.qid) == set(queries.qid)
+
+
+def test_check_questions_are_new_questions():
+    labelled, _ = load_default_questions("labelled")
+    check, _ = load_default_questions("check")
+    assert not set(labelled["query"]) & set(check["query"])
+    assert not set(labelled.qid) & set(check.qid)
+
+
+def test_cli_eval_check_set(capsys):
+    assert main(["eval", "--questions", "check", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["queries"] == len(load_default_questions("check")[0])
+
+
+def test_cli_eval_missing_question_file(capsys, tmp_path):
+    assert main(["eval", "--questions", str(tmp_path / "none.jsonl")]) == 2
+    assert "none.jsonl" in capsys.readouterr().err
+
+
+def test_evaluate_default_on_the_check_set():
+    report = evaluate_default(questions="check", measures=["nDCG@5"])
+    assert report["queries"] == len(load_default_questions("check")[0])
+    assert 0 < report["measures"]["nDCG@5"] <= 1
 
 
 def test_cli_eval_default(capsys):

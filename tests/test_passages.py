@@ -53,6 +53,10 @@ def test_is_fragment():
     assert is_fragment("However, these types of problems are.")
     assert is_fragment("(bed rest for longer than a day can.")
     assert not is_fragment("Keeping the body hydrated is the best way to avoid spasms.")
+    # A sentence that refers back and says next to nothing of its own.
+    assert is_fragment("This is because the spasm.")
+    assert not is_fragment("This muscle runs from the top of the pelvis to the bottom of the ribs.")
+    assert not is_fragment("They can last anywhere from a few seconds to several minutes.")
 
 
 def test_without_web_rules_punkt_only():

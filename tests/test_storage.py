@@ -42,10 +42,23 @@ def test_round_trip_answers_identically(tmp_path, options):
 
 def test_manifest(saved):
     m = json.loads((saved / "manifest.json").read_text())
-    assert m["format"] == "spasmqa-index" and m["format_version"] == 1
+    assert m["format"] == "spasmqa-index" and m["format_version"] == 2
+    assert m["settings"]["stem"] == "snowball-y"  # the stemmer by name, not True
     assert m["spasmqa_version"] == spasmqa.__version__
     assert m["settings"]["weighting"] == "tfidf" and m["sizes"]["units"] == 63
     assert set(m["files"]) == {"documents.jsonl", "vocabulary.json", "counts.npz", "passages.npz"}
+
+
+def test_version_1_index_keeps_plain_snowball(saved):
+    # Format 1 wrote stem=True when True meant plain Snowball; loading must
+    # analyse questions as the index was built.
+    m = json.loads((saved / "manifest.json").read_text())
+    m["format_version"] = 1
+    m["settings"]["stem"] = True
+    (saved / "manifest.json").write_text(json.dumps(m))
+    loaded = QA.load(saved)
+    assert loaded.settings.stem == "snowball"
+    assert loaded.analyzer_("injury injured") == ["injuri", "injur"]
 
 
 def test_refuses_to_overwrite(saved, qa):
