@@ -122,6 +122,7 @@ class Expander:
 
     def __init__(self, analyzer: Analyzer, *, synonyms: SynonymTable | None, synonym_weight: float,
                  intents: IntentTable | None, intent_weight: float) -> None:
+        self.analyzer = analyzer
         self.synonyms = synonyms.compile(analyzer) if synonyms else {}
         self._by_first: dict[str, list[tuple[str, ...]]] = {}
         for trigger in sorted(self.synonyms, key=len, reverse=True):
@@ -142,6 +143,28 @@ class Expander:
     def synonyms_of(self, term: str) -> set[str]:
         """The terms a single question term expands to (empty if none)."""
         return {t for member in self.synonyms.get((term,), ()) for t in member}
+
+    def covered(self, question: str, terms: Sequence[str], seen: Container[str]) -> set[str]:
+        """The question terms that a text with terms ``seen`` answers.
+
+        A term is covered when ``seen`` has it, or a synonym of it or of a
+        phrase it belongs to ("drink water" by "hydrated"), or, for the words
+        that ask the question's type ("how long", "signs"), one of that
+        type's cue words ("last", "minutes"). Used for answer confidence.
+        """
+        covered = {t for t in terms if t in seen}
+        for trigger in self._triggers(terms):
+            if any(t in seen for member in self.synonyms[trigger] for t in member):
+                covered.update(trigger)
+        if self.intents and is_question(question):
+            for _name, pattern, cues in self.intents:
+                matches = list(pattern.finditer(question))
+                if matches:
+                    if any(c in seen for c in cues):
+                        for m in matches:
+                            covered.update(t for t in self.analyzer(m.group(0)) if t in terms)
+                    break
+        return covered
 
     def intent(self, question: str) -> str | None:
         """The question's type, or None (also for text that is not a question)."""

@@ -324,41 +324,46 @@ class QA:
         valid = (last >= 0) & (self.occ_doc_[np.clip(last, 0, None)] == self.occ_doc_) if n else last >= 0
         self.occ_heading_of_ = np.where(valid, last, -1)
         self.context_matrix_ = self._context_matrix()
+        self.anaphora_matrix_ = self._anaphora_matrix()
+        self._anaphora_in = (np.asarray(self.anaphora_matrix_.sum(axis=0)).ravel()
+                             if self.anaphora_matrix_ is not None else None)
 
     def _context_matrix(self) -> sp.csr_matrix | None:
-        """Sparse (n_units, n_units) matrix C: scores flow as ``S + S @ C``.
+        """Sparse (n_units, n_units) heading matrix H: scores flow as ``S + S @ H``.
 
-        ``C[h, u]`` is ``heading_weight`` when unit u occurs under heading h
-        (within ``heading_scope`` passages); ``C[p, u]`` is
-        ``anaphora_weight`` when an occurrence of u refers back to the
-        passage p just before it. Where several places give a weight, the
-        largest counts.
+        ``H[h, u]`` is ``heading_weight`` when unit u occurs under heading h
+        (within ``heading_scope`` passages). Where several places give a
+        weight, it is capped at ``heading_weight``.
         """
         s = self.settings
-        n_units = len(self.unit_first_occ_)
         n = len(self.occ_doc_)
-        rows, cols, vals = [], [], []
-        if s.heading_weight > 0 and n:
-            o = np.arange(n)
-            h = self.occ_heading_of_
-            ok = (h >= 0) & (h != o) & (o - h <= s.heading_scope) & ~self.occ_heading_
-            rows.append(self.occ_unit_[h[ok]])
-            cols.append(self.occ_unit_[ok])
-            vals.append(np.full(int(ok.sum()), s.heading_weight))
-        if s.anaphora_weight > 0 and n > 1:
-            o = np.flatnonzero(self.occ_anaphor_[1:]) + 1
-            # Fragments ("It.") cannot carry what they refer to.
-            o = o[(self.occ_doc_[o - 1] == self.occ_doc_[o]) & ~self.occ_fragment_[o]]
-            rows.append(self.occ_unit_[o - 1])
-            cols.append(self.occ_unit_[o])
-            vals.append(np.full(len(o), s.anaphora_weight))
-        if not rows:
+        if s.heading_weight <= 0 or n == 0:
             return None
-        r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+        o = np.arange(n)
+        h = self.occ_heading_of_
+        ok = (h >= 0) & (h != o) & (o - h <= s.heading_scope) & ~self.occ_heading_
+        return self._unit_links(self.occ_unit_[h[ok]], self.occ_unit_[ok], s.heading_weight)
+
+    def _anaphora_matrix(self) -> sp.csr_matrix | None:
+        """Sparse (n_units, n_units) matrix A: ``A[p, u]`` is ``anaphora_weight``
+        when an occurrence of u refers back ("This muscle ...") to the
+        passage p just before it. Fragments ("It.") refer to nothing."""
+        s = self.settings
+        n = len(self.occ_doc_)
+        if s.anaphora_weight <= 0 or n < 2:
+            return None
+        o = np.flatnonzero(self.occ_anaphor_[1:]) + 1
+        o = o[(self.occ_doc_[o - 1] == self.occ_doc_[o]) & ~self.occ_fragment_[o]]
+        return self._unit_links(self.occ_unit_[o - 1], self.occ_unit_[o], s.anaphora_weight)
+
+    def _unit_links(self, r: np.ndarray, c: np.ndarray, weight: float) -> sp.csr_matrix | None:
+        n_units = len(self.unit_first_occ_)
         keep = r != c
-        m = sp.coo_matrix((v[keep], (r[keep], c[keep])), shape=(n_units, n_units)).tocsr()
+        if not keep.any():
+            return None
+        m = sp.coo_matrix((np.full(int(keep.sum()), weight), (r[keep], c[keep])), shape=(n_units, n_units)).tocsr()
         m.sum_duplicates()
-        np.minimum(m.data, max(s.heading_weight, s.anaphora_weight), out=m.data)
+        np.minimum(m.data, weight, out=m.data)
         return m
 
     # -- provenance -------------------------------------------------------
@@ -452,9 +457,31 @@ class QA:
             answered = (np.diff(scores.indptr) > 0).astype(np.float64)
             cue_scores = sp.diags(answered) @ (cue_q @ self.index_.postings_)
             scores = (scores + cue_scores).tocsr()
-        if self.context_matrix_ is not None and scores.nnz:
-            scores = (scores + scores @ self.context_matrix_).tocsr()
+        if scores.nnz and (self.context_matrix_ is not None or self.anaphora_matrix_ is not None):
+            scores = self._context_flow(scores)
         return scores
+
+    def _context_flow(self, scores: sp.csr_matrix) -> sp.csr_matrix:
+        """Add what passages inherit from their heading and their antecedent.
+
+        A passage under a heading adds ``heading_weight`` times the heading's
+        score. A passage that refers back moves ``anaphora_weight`` of the
+        way towards the score of the sentence it refers to, and never past
+        it: ``own + w * max(0, antecedent - own)`` (summed over its places).
+        So a reference can lift "This muscle runs ..." for a question about
+        the muscle named before it, but can never make a document outscore
+        its own best sentence; where sentences are aggregated per document
+        (SciFact), document scores do not change.
+        """
+        out = scores
+        if self.context_matrix_ is not None:
+            out = out + scores @ self.context_matrix_
+        if self.anaphora_matrix_ is not None:
+            lead = (scores @ self.anaphora_matrix_ - scores.multiply(self._anaphora_in[None, :])).tocsr()
+            np.maximum(lead.data, 0.0, out=lead.data)
+            lead.eliminate_zeros()
+            out = out + lead
+        return sp.csr_matrix(out)
 
     def _synonym_scores(self, terms: Sequence[Sequence[str]],
                         groups: Sequence[Sequence[Sequence[Mapping[str, float]]]]) -> sp.csr_matrix:
@@ -594,17 +621,20 @@ class QA:
                 is_fragment=bool(self.occ_fragment_[o]), is_heading=bool(self.occ_heading_[o]),
                 near_duplicates=near, context=self.context(o),
             ))
-        text, confidence = self._summary(terms, passages)
+        text, confidence = self._summary(question, terms, passages)
         return Answer(question=question, passages=passages, terms=tuple(dict.fromkeys(terms)), text=text,
                       confidence=confidence, _highlight=make_highlighter(self.analyzer_.term_of, terms))
 
-    def _summary(self, terms: list[str], passages: list[Passage]) -> tuple[str, float]:
+    def _summary(self, question: str, terms: list[str], passages: list[Passage]) -> tuple[str, float]:
         """Extractive answer text with [n] citations, and a confidence in [0, 1].
 
         Confidence is the idf-weighted share of the question's terms that the
-        best passage covers, with its heading and the sentence before it; a
-        term is covered by itself or by one of its synonyms. Terms unknown to
-        the corpus weigh as the rarest term. 1.0: every term is covered.
+        best passage covers, with its heading and the sentence before it. A
+        term is covered by itself, by a synonym (of it, or of a phrase it is
+        part of), or, for the words that ask the question's type ("how
+        long", "signs"), by that type's answer cues ("last", "minutes").
+        Terms unknown to the corpus weigh as the rarest term. 1.0: every
+        term is covered.
         """
         if not passages:
             return "", 0.0
@@ -618,10 +648,13 @@ class QA:
         seen = set(self.analyzer_(best.text))
         if best.context is not None:
             seen.update(self.analyzer_(f"{best.context.heading or ''} {best.context.before}"))
-        expander = self.expander_
+        if self.expander_ is not None:
+            covered_terms = self.expander_.covered(question, terms, seen)
+        else:
+            covered_terms = seen.intersection(terms)
 
         def covered(t: str) -> bool:
-            return t in seen or (expander is not None and any(s in seen for s in expander.synonyms_of(t)))
+            return t in covered_terms
 
         total = sum(weights.values()) or 1.0
         confidence = sum(w for t, w in weights.items() if covered(t)) / total

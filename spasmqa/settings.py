@@ -83,9 +83,10 @@ class Settings:
         bullet answers).
     anaphora_weight : float, default=0.7
         Context: a passage opening with a reference back ("This muscle ...",
-        "They can last ...") also scores this fraction of the previous
-        passage's score. Fragments ("It.", "This is because the spasm.")
-        inherit nothing.
+        "They can last ...") moves this fraction of the way towards the
+        previous passage's score when that is higher (never past it, so
+        documents ranked by their best sentence keep their scores).
+        Fragments ("It.", "This is because the spasm.") inherit nothing.
     title_boost : int, default=1
         With ``unit="document"``, a document's title terms count this many
         times (the title is part of the text once already; 2 counts it

@@ -10,8 +10,18 @@ import pytrec_eval
 
 import spasmqa
 from spasmqa.cli import main
-from spasmqa.evaluate import (answers_to_run, evaluate, evaluate_default, load_default_questions, parse_measure, read_beir,
-                              read_qrels, read_run, write_qrels, write_run)
+from spasmqa.evaluate import (
+    answers_to_run,
+    evaluate,
+    evaluate_default,
+    load_default_questions,
+    parse_measure,
+    read_beir,
+    read_qrels,
+    read_run,
+    write_qrels,
+    write_run,
+)
 
 PYTREC = {"nDCG@10": "ndcg_cut_10", "nDCG@5": "ndcg_cut_5", "nDCG": "ndcg", "RR": "recip_rank", "AP": "map",
           "P@5": "P_5", "P@10": "P_10", "R@5": "recall_5", "R@100": "recall_100", "AP@10": "map_cut_10"}

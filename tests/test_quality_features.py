@@ -201,11 +201,45 @@ def test_anaphora_context_lifts_the_sentence_that_refers_back(qa):
     # "This muscle runs ..." names neither "QL" nor "quadratus lumborum":
     # it inherits from the sentence before it.
     target = "This muscle runs from the top of the pelvis to the bottom of the ribs."
-    assert target in texts(qa.ask("what is the QL muscle", k=2))
+    assert target in texts(qa.ask("what is the QL muscle", k=3))
     assert target not in texts(QA.from_corpus(anaphora_weight=0.0).ask("what is the QL muscle", k=5))
 
 
 def test_fragments_inherit_nothing_from_the_sentence_before(qa):
     # "This is because the spasm." refers back but is cut off: no context flow.
     u = qa.passages_frame().set_index("text").loc["This is because the spasm.", "unit"]
-    assert qa.context_matrix_[:, int(u)].nnz == 0
+    assert qa.anaphora_matrix_[:, int(u)].nnz == 0 and qa.context_matrix_[:, int(u)].nnz == 0
+
+
+@pytest.mark.parametrize("question", [
+    "how long does a back spasm go on for",    # "how long" covered by "last", "minutes"
+    "does drinking water help with cramps",    # the phrase "drinking water" by "hydrated"
+    "how do I stop getting back spasms",       # "stop getting" asks for prevention: "avoid"
+])
+def test_confidence_counts_intent_cues_and_phrase_synonyms(qa, question):
+    assert not qa.ask(question).low_confidence
+
+
+def test_covered_terms(qa):
+    e = qa.expander_
+    terms = qa.analyzer_("how long do back spasms last")
+    assert e.covered("how long do back spasms last", terms, {"second", "minut"}) == {"long", "last"}
+    # A statement has no intent: its words are covered only by themselves.
+    assert e.covered("Spasms last long.", qa.analyzer_("Spasms last long."), {"minut"}) == set()
+    drink = qa.analyzer_("drinking water")
+    assert e.covered("does drinking water help", drink, {"hydrat"}) == set(drink)
+
+
+def test_anaphora_never_lifts_a_passage_past_its_antecedent():
+    # Documents ranked by their best sentence keep their scores (SciFact's
+    # passage mode): anaphora moves a sentence towards its antecedent only.
+    texts_ = ["Quadratus lumborum is a deep muscle. This muscle runs from the pelvis to the ribs.",
+              "Ribs protect the lungs. It is known. They bend when you breathe and the pelvis stays still."]
+    questions = ["quadratus lumborum", "ribs pelvis", "what is the quadratus lumborum muscle"]
+    with_ = QA.from_texts(texts_, anaphora_weight=0.7, heading_weight=0.0).search(questions, level="document")
+    without = QA.from_texts(texts_, anaphora_weight=0.0, heading_weight=0.0).search(questions, level="document")
+    assert with_[["qid", "docno"]].equals(without[["qid", "docno"]])
+    assert with_.score.to_numpy() == pytest.approx(without.score.to_numpy())
+    units = QA.from_texts(texts_, anaphora_weight=0.7, heading_weight=0.0).search(["quadratus lumborum"], level="unit")
+    plain = QA.from_texts(texts_, anaphora_weight=0.0, heading_weight=0.0).search(["quadratus lumborum"], level="unit")
+    assert len(units) > len(plain)  # "This muscle runs ..." now answers; it did not match at all
