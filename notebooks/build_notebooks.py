@@ -38,6 +38,18 @@ answer"""),
 
 One row per passage; `sources` lists every place the passage occurs."""),
     new_code_cell("""answer.to_frame()"""),
+    new_markdown_cell("""## Context: headings and sentences that refer back
+
+Web text answers a question in pieces: a heading asks it and the bullets under it answer it, or a
+sentence names a muscle and the next one ("This muscle runs ...") says where it is. Every passage
+knows its heading and neighbours (`passage.context`), and scoring uses them: a passage inherits part of
+its heading's match, and a sentence that refers back moves towards the score of the one before it."""),
+    new_code_cell("""for question in ["what is the QL muscle", "what are the causes of neck spasms"]:
+    answer_ = qa.ask(question, k=3)
+    for p in answer_.passages:
+        via = (f"heading: {p.context.heading!r}" if p.context.heading else f"after: {p.context.before!r}")
+        print(f"{p.rank}. {p.text}\n     {via}")
+    print()"""),
     new_markdown_cell("""## Provenance
 
 The corpus repeats some sentences. Exact duplicates come back **once**, with all their places in
