@@ -45,10 +45,11 @@ sentence names a muscle and the next one ("This muscle runs ...") says where it 
 knows its heading and neighbours (`passage.context`), and scoring uses them: a passage inherits part of
 its heading's match, and a sentence that refers back moves towards the score of the one before it."""),
     new_code_cell("""for question in ["what is the QL muscle", "what are the causes of neck spasms"]:
-    answer_ = qa.ask(question, k=3)
-    for p in answer_.passages:
-        via = (f"heading: {p.context.heading!r}" if p.context.heading else f"after: {p.context.before!r}")
-        print(f"{p.rank}. {p.text}\n     {via}")
+    print(question)
+    for p in qa.ask(question, k=3).passages:
+        print(f"  {p.rank}. {p.text}")
+        print(f"       sentence before: {p.context.before!r}")
+        print(f"       heading above:   {p.context.heading!r}")
     print()"""),
     new_markdown_cell("""## Provenance
 
