@@ -364,7 +364,8 @@ def evaluate_default(
     if run_out:
         write_run(run, run_out)
     table = evaluate(run, qrels, measures, per_query=per_query)
-    report = _report("default corpus questions", None, qa, queries, table, t1 - t0, t2 - t1, per_query)
+    name = f"default corpus, {questions} questions" if str(questions) in QUESTION_SETS else f"default corpus, {questions}"
+    report = _report(name, None, qa, queries, table, t1 - t0, t2 - t1, per_query)
     return report
 
 
