@@ -140,10 +140,6 @@ class Expander:
                     found.append(trigger)
         return found
 
-    def synonyms_of(self, term: str) -> set[str]:
-        """The terms a single question term expands to (empty if none)."""
-        return {t for member in self.synonyms.get((term,), ()) for t in member}
-
     def covered(self, question: str, terms: Sequence[str], seen: Container[str]) -> set[str]:
         """The question terms that a text with terms ``seen`` answers.
 

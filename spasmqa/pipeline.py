@@ -649,15 +649,11 @@ class QA:
         if best.context is not None:
             seen.update(self.analyzer_(f"{best.context.heading or ''} {best.context.before}"))
         if self.expander_ is not None:
-            covered_terms = self.expander_.covered(question, terms, seen)
+            covered = self.expander_.covered(question, terms, seen)
         else:
-            covered_terms = seen.intersection(terms)
-
-        def covered(t: str) -> bool:
-            return t in covered_terms
-
+            covered = seen.intersection(terms)
         total = sum(weights.values()) or 1.0
-        confidence = sum(w for t, w in weights.items() if covered(t)) / total
+        confidence = sum(w for t, w in weights.items() if t in covered) / total
         top = passages[0].score
         parts = [f"{p.text} [{p.rank}]" for p in passages
                  if not p.is_fragment and not p.is_heading and p.score >= 0.5 * top][:3]
