@@ -112,7 +112,7 @@ class Analyzer:
         if stem is not True and stem is not False and stem not in STEMMERS:
             raise ValueError(f"stem must be True, False or one of {STEMMERS}, got {stem!r}")
         self._stemmer = SnowballStemmer("english") if stem else None
-        self._merge_y = stem is True or stem == "snowball-y"
+        self._merge_y = stem is True or stem == STEMMERS[0]
         # token -> term (or None when dropped). Stemming dominates analysis
         # time; the cache makes it a dict lookup per token. Dict writes are
         # atomic under the GIL, so sharing it between threads is safe.

@@ -364,7 +364,7 @@ def evaluate_default(
     if run_out:
         write_run(run, run_out)
     table = evaluate(run, qrels, measures, per_query=per_query)
-    name = f"default corpus, {questions} questions" if str(questions) in QUESTION_SETS else f"default corpus, {questions}"
+    name = f"default corpus, {questions}" + (" questions" if str(questions) in QUESTION_SETS else "")
     report = _report(name, None, qa, queries, table, t1 - t0, t2 - t1, per_query)
     return report
 

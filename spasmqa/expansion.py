@@ -152,24 +152,22 @@ class Expander:
         for trigger in self._triggers(terms):
             if any(t in seen for member in self.synonyms[trigger] for t in member):
                 covered.update(trigger)
-        if self.intents and is_question(question):
-            for _name, pattern, cues in self.intents:
-                matches = list(pattern.finditer(question))
-                if matches:
-                    if any(c in seen for c in cues):
-                        for m in matches:
-                            covered.update(t for t in self.analyzer(m.group(0)) if t in terms)
-                    break
+        match = self._intent(question)
+        if match is not None and any(c in seen for c in match[2]):
+            for m in match[1].finditer(question):
+                covered.update(t for t in self.analyzer(m.group(0)) if t in terms)
         return covered
+
+    def _intent(self, question: str) -> tuple[str, re.Pattern[str], list[str]] | None:
+        """The first intent whose patterns match, as (type, pattern, cue terms)."""
+        if not is_question(question):
+            return None
+        return next((item for item in self.intents if item[1].search(question)), None)
 
     def intent(self, question: str) -> str | None:
         """The question's type, or None (also for text that is not a question)."""
-        if not is_question(question):
-            return None
-        for name, pattern, _ in self.intents:
-            if pattern.search(question):
-                return name
-        return None
+        match = self._intent(question)
+        return match[0] if match is not None else None
 
     def extra_terms(self, question: str, terms: Sequence[str], vocabulary: Container[str] | None = None
                     ) -> tuple[list[list[dict[str, float]]], dict[str, float]]:
@@ -200,12 +198,8 @@ class Expander:
                         members.append(m)
                 if members:
                     groups.append(members)
-        extra = {t for g in groups for m in g for t in m}
-        if self.intents and self.intent_weight > 0 and own and is_question(question):
-            for _name, pattern, cues in self.intents:
-                if pattern.search(question):
-                    for c in cues:
-                        if c not in own and c not in extra:
-                            cues_out[c] = self.intent_weight
-                    break
+        match = self._intent(question) if self.intent_weight > 0 and own else None
+        if match is not None:
+            extra = {t for g in groups for m in g for t in m}
+            cues_out = {c: self.intent_weight for c in match[2] if c not in own and c not in extra}
         return groups, cues_out

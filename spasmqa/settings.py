@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
+from .analysis import STEMMERS
+
 __all__ = ["Settings"]
 
 Unit = Literal["passage", "document"]
@@ -146,9 +148,9 @@ class Settings:
             if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
                 raise ValueError(f"{name} must be a number >= 0, got {v!r}")
         if self.stem is True:
-            object.__setattr__(self, "stem", "snowball-y")  # stored by name, so a saved index stays exact
-        if self.stem is not False and self.stem not in ("snowball-y", "snowball"):
-            raise ValueError(f"stem must be True, False, 'snowball-y' or 'snowball', got {self.stem!r}")
+            object.__setattr__(self, "stem", STEMMERS[0])  # stored by name, so a saved index stays exact
+        if self.stem is not False and self.stem not in STEMMERS:
+            raise ValueError(f"stem must be True, False or one of {STEMMERS}, got {self.stem!r}")
         if self.heading_penalty > 1:
             raise ValueError(f"heading_penalty must be in [0, 1], got {self.heading_penalty!r}")
         if isinstance(self.synonyms, str) and self.synonyms != "auto" and not self.synonyms.strip():
