@@ -4,18 +4,20 @@
 >>> qa = spasmqa.QA.from_corpus()            # the default corpus
 >>> answer = qa.ask("what causes lower back spasms", k=5)
 
-See the README for the command line, evaluation and benchmarks.
+See the README for the command line, evaluation and benchmarks, and
+docs/architecture.md for how the modules fit together.
 """
 
 from ._version import __version__
 from .analysis import STOP_WORDS, Analyzer
 from .answer import Answer, Context, Passage, Source, normalize_text, passage_id
-from .corpus import Corpus, Document, LoadProblem, default_corpus_path, load_corpus
+from .corpus import Corpus, Document, LoadProblem, load_corpus
+from .errors import IndexFormatError, InputError, InputTypeError, MissingExtraError, SpasmqaError
 from .index import TermIndex
 from .passages import SentenceSplitter
-from .pipeline import QA
+from .qa import QA
+from .resources import default_corpus_path
 from .settings import Settings
-from .storage import IndexFormatError
 
 __all__ = [
     "QA",
@@ -35,6 +37,10 @@ __all__ = [
     "TermIndex",
     "normalize_text",
     "passage_id",
+    "SpasmqaError",
+    "InputError",
+    "InputTypeError",
     "IndexFormatError",
+    "MissingExtraError",
     "__version__",
 ]

@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from nltk.stem.snowball import SnowballStemmer
 
-__all__ = ["Analyzer", "STEMMERS", "STOP_WORDS", "TOKEN_PATTERN"]
+from .settings import STEMMERS, check_option
 
-#: Stemmer names accepted by :class:`Analyzer` (``True`` means the first).
-STEMMERS = ("snowball-y", "snowball")
+__all__ = ["Analyzer", "STEMMERS", "STOP_WORDS", "TOKEN_PATTERN", "WORD_RE"]
 
 #: Words removed before stemming. Function words only; see the module docstring.
 STOP_WORDS: frozenset[str] = frozenset(
@@ -57,6 +56,7 @@ STOP_WORDS: frozenset[str] = frozenset(
 #: Word characters (letters and digits, any script), allowing inner
 #: apostrophes so that "doesn't" stays one token.
 TOKEN_PATTERN = r"[^\W_]+(?:['’][^\W_]+)*"
+WORD_RE = re.compile(TOKEN_PATTERN)
 
 _POSSESSIVE = re.compile(r"['’]s$")
 _MISSING = object()
@@ -108,11 +108,10 @@ class Analyzer:
             self._stop = frozenset(w.casefold() for w in stop_words)
         if not isinstance(min_token_length, int) or min_token_length < 1:
             raise ValueError(f"min_token_length must be an integer >= 1, got {min_token_length!r}")
-        self._token_re = re.compile(TOKEN_PATTERN)
-        if stem is not True and stem is not False and stem not in STEMMERS:
-            raise ValueError(f"stem must be True, False or one of {STEMMERS}, got {stem!r}")
+        self._token_re = WORD_RE
+        stem = check_option("stem", stem)
         self._stemmer = SnowballStemmer("english") if stem else None
-        self._merge_y = stem is True or stem == STEMMERS[0]
+        self._merge_y = stem == STEMMERS[0]
         # token -> term (or None when dropped). Stemming dominates analysis
         # time; the cache makes it a dict lookup per token. Dict writes are
         # atomic under the GIL, so sharing it between threads is safe.
@@ -140,10 +139,6 @@ class Analyzer:
             self._cache[token] = result
         return result
 
-    def tokens(self, text: str) -> list[str]:
-        """Raw tokens (before case folding, stop words and stemming)."""
-        return self._token_re.findall(unicodedata.normalize("NFKC", text))
-
     def __call__(self, text: str) -> list[str]:
         """Analyse ``text`` into index terms, in order of occurrence."""
         # The hot loop of index building: a dict lookup per token, with a
@@ -161,10 +156,6 @@ class Analyzer:
     def term_of(self, word: str) -> str | None:
         """The index term for one word, or None if it is dropped."""
         return self._term(word)
-
-    def iter_analyze(self, texts: Iterable[str]) -> Iterator[list[str]]:
-        for text in texts:
-            yield self(text)
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if k != "stop_words")

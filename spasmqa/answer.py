@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .analysis import WORD_RE
+
 __all__ = ["Answer", "Context", "ContextView", "Passage", "Source", "passage_id", "normalize_text"]
 
 _WS = re.compile(r"\s+")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
 def normalize_text(text: str) -> str:
@@ -141,7 +142,6 @@ class Answer:
     terms: tuple[str, ...] = ()
     text: str = ""
     confidence: float = 0.0
-    qid: str | None = None
     _highlight: Callable[[str], str] | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
@@ -280,7 +280,7 @@ def make_highlighter(term_of: Callable[[str], str | None], terms: Sequence[str])
     def highlight(text: str) -> str:
         out = []
         pos = 0
-        for m in _WORD.finditer(text):
+        for m in WORD_RE.finditer(text):
             out.append(html.escape(text[pos:m.start()]))
             word = m.group()
             escaped = html.escape(word)

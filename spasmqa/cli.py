@@ -1,7 +1,9 @@
 """Command line: ``spasmqa ask``, ``spasmqa index``, ``spasmqa eval``.
 
 Errors in what the user gave (bad paths, empty questions, corrupt index
-files) print one line, ``spasmqa: error: ...``, and exit with status 2.
+files: :class:`spasmqa.SpasmqaError` and ``OSError``) print one line,
+``spasmqa: error: ...``, and exit with status 2. Anything else is a bug and
+shows its traceback.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import warnings
 from collections.abc import Sequence
 
 from ._version import __version__
+from .errors import InputError, SpasmqaError
 
 __all__ = ["main"]
 
-_OPTION_HELP = "Index option as NAME=VALUE (any spasmqa.Settings field), e.g. --set weighting=bm25"
+_OPTION_HELP = ("Option as NAME=VALUE (any spasmqa.Settings field), e.g. --set weighting=bm25; "
+                "with --index, query-time options only")
 
 
 def _parse_value(v: str) -> object:
@@ -39,7 +43,7 @@ def _options(pairs: Sequence[str] | None) -> dict[str, object]:
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
         if not sep or not name:
-            raise ValueError(f"--set expects NAME=VALUE, got {pair!r}")
+            raise InputError(f"--set expects NAME=VALUE, got {pair!r}")
         out[name.strip()] = _parse_value(value.strip())
     return out
 
@@ -94,13 +98,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from .pipeline import QA
+    from .qa import QA
 
     options = _options(args.set)
     if args.index:
-        if options:
-            raise ValueError("--set cannot change a saved index; rebuild it with spasmqa index --set ...")
-        qa = QA.load(args.index)
+        qa = QA.load(args.index, **options)
     else:
         qa = QA.from_corpus(args.corpus, **options)
     answer = qa.ask(args.question, k=args.k)
@@ -112,7 +114,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
-    from .pipeline import QA
+    from .qa import QA
 
     t0 = time.perf_counter()
     qa = QA.from_corpus(args.corpus or None, strict=args.strict, progress=args.progress, **_options(args.set))
@@ -152,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # problems are printed by the commands themselves
             return commands[args.command](args)
-    except (ValueError, TypeError, FileNotFoundError, FileExistsError, OSError) as exc:
+    except (SpasmqaError, OSError) as exc:
         print(f"spasmqa: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

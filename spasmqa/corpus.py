@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Union
 
+from .resources import default_corpus_path
+
 __all__ = [
     "Corpus",
     "Document",
@@ -122,11 +124,6 @@ class Corpus(Mapping[str, Document]):
     def __repr__(self) -> str:
         extra = f", {len(self.problems)} problems" if self.problems else ""
         return f"<Corpus: {len(self)} documents{extra}>"
-
-
-def default_corpus_path() -> Path:
-    """Path of the default corpus shipped inside the package."""
-    return Path(__file__).resolve().parent / "data" / "back_spasms.txt"
 
 
 def _read_utf8(path: Path) -> str:

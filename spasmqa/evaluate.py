@@ -352,7 +352,7 @@ def evaluate_default(
 
     ``questions`` picks the set, as in :func:`load_default_questions`.
     """
-    from .pipeline import QA
+    from .qa import QA
 
     t0 = time.perf_counter()
     qa = QA.from_corpus(**options)
@@ -385,7 +385,7 @@ def evaluate_beir(
     Documents are indexed whole (title and text) unless ``unit="passage"``,
     in which case sentence passages are scored and aggregated per document.
     """
-    from .pipeline import QA
+    from .qa import QA
     from .settings import Settings
 
     options.setdefault("unit", "document")

@@ -13,11 +13,14 @@ import os
 import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 from .analysis import Analyzer
+from .errors import InputError
+from .resources import data_path
 
-__all__ = ["Expander", "IntentTable", "SynonymTable", "default_data_path", "is_question"]
+__all__ = ["Expander", "IntentTable", "SynonymTable", "Tables", "load_tables", "is_question"]
 
 
 _QUESTION = re.compile(
@@ -30,19 +33,15 @@ def is_question(text: str) -> bool:
     return text.rstrip().endswith("?") or _QUESTION.match(text) is not None
 
 
-def default_data_path(name: str) -> Path:
-    return Path(__file__).resolve().parent / "data" / name
-
-
 def _read_json(path: str | os.PathLike, what: str) -> dict:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FileNotFoundError(f"{what} file does not exist: {path}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a valid {what} file ({exc})") from None
+        raise InputError(f"{path}: not a valid {what} file ({exc})") from None
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: a {what} file holds a JSON object")
+        raise InputError(f"{path}: a {what} file holds a JSON object")
     return data
 
 
@@ -59,11 +58,11 @@ class SynonymTable:
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> SynonymTable:
-        data = _read_json(path or default_data_path("synonyms.json"), "synonyms")
+        data = _read_json(path or data_path("synonyms.json"), "synonyms")
         groups = data.get("groups")
         if not isinstance(groups, list) or not all(
                 isinstance(g, list) and all(isinstance(w, str) for w in g) for g in groups):
-            raise ValueError(f"{path}: 'groups' must be a list of lists of strings")
+            raise InputError(f"{path}: 'groups' must be a list of lists of strings")
         return cls(groups)
 
     def compile(self, analyzer: Analyzer) -> dict[tuple[str, ...], list[dict[str, float]]]:
@@ -97,19 +96,19 @@ class IntentTable:
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> IntentTable:
-        data = _read_json(path or default_data_path("intents.json"), "intents")
+        data = _read_json(path or data_path("intents.json"), "intents")
         intents = data.get("intents")
         if not isinstance(intents, list):
-            raise ValueError(f"{path}: 'intents' must be a list")
+            raise InputError(f"{path}: 'intents' must be a list")
         for i, item in enumerate(intents):
             if not (isinstance(item, dict) and isinstance(item.get("type"), str)
                     and isinstance(item.get("patterns"), list) and isinstance(item.get("cues"), list)):
-                raise ValueError(f"{path}: intents[{i}] needs 'type', 'patterns' and 'cues'")
+                raise InputError(f"{path}: intents[{i}] needs 'type', 'patterns' and 'cues'")
             for p in item["patterns"]:
                 try:
                     re.compile(p)
                 except re.error as exc:
-                    raise ValueError(f"{path}: intents[{i}] pattern {p!r} is not a valid regular expression ({exc})") from None
+                    raise InputError(f"{path}: intents[{i}] pattern {p!r} is not a valid regular expression ({exc})") from None
         return cls(intents)
 
     def compile(self, analyzer: Analyzer) -> list[tuple[str, re.Pattern[str], list[str]]]:
@@ -203,3 +202,24 @@ class Expander:
             extra = {t for g in groups for m in g for t in m}
             cues_out = {c: self.intent_weight for c in match[2] if c not in own and c not in extra}
         return groups, cues_out
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The expansion tables in use (loaded once; a saved index carries copies)."""
+
+    synonyms: SynonymTable | None = None
+    intents: IntentTable | None = None
+
+
+def load_tables(settings: Any, current: Tables | None = None, before: Any = None) -> Tables:
+    """The tables the settings name; unchanged ones are kept from ``current``."""
+    def table(name: str, cls: type) -> Any:
+        value = getattr(settings, name)
+        if current is not None and before is not None and getattr(before, name) == value:
+            return getattr(current, name)
+        if value is False:
+            return None
+        return cls.load(None if value is True else value)
+
+    return Tables(synonyms=table("synonyms", SynonymTable), intents=table("intents", IntentTable))

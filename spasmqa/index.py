@@ -1,35 +1,56 @@
-"""The sparse term index: TF-IDF (scikit-learn) or BM25 weights over units.
+"""The term index of one segment: counts, collection statistics, weights.
 
 A *unit* is what gets scored: a distinct sentence passage, or a whole
-document. The index keeps term counts and weights in one inverted layout,
-a CSR matrix of shape ``(n_terms, n_units)`` whose row ``t`` is the postings
-list of term ``t``. Scoring a batch of questions is one sparse product
-``Q @ P`` that touches only the postings of the questions' terms, followed by
-a partial sort per question; there is no Python loop over units.
+document. :class:`TermIndex` keeps term counts in one inverted layout, a CSR
+matrix of shape ``(n_terms, n_units)`` whose row ``t`` is the postings list
+of term ``t``, and derives weights from them with the formulas of
+:mod:`spasmqa.weighting`. Weights depend on collection statistics
+(:class:`CollectionStats`: unit count, document frequencies, total length),
+which default to the index's own but can be passed in, so a segment of a
+larger collection is weighted as the whole collection would be.
 
-Ties are broken by unit number (earlier in corpus order first), so the same
-input always gives the same ranking.
+Weighting parameters are not part of what is stored: :meth:`TermIndex.reweighted`
+gives the same counts under other parameters without re-analysing anything.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfTransformer
 
-__all__ = ["QUERY_BLOCK", "TermIndex", "top_k_rows", "Weighting"]
+from .settings import check_option
+from .weighting import bm25_idf, bm25_tf, sublinear, tfidf_idf
+
+__all__ = ["CollectionStats", "QUERY_BLOCK", "TermIndex", "top_k_rows", "Weighting"]
 
 Weighting = Literal["tfidf", "bm25"]
 QUERY_BLOCK = 256  # questions scored per sparse product; bounds memory
 
 
-def _count_block(
-    token_lists: Iterable[Sequence[str]], vocabulary: dict[str, int], grow: bool
-) -> sp.csr_matrix:
+@dataclass(frozen=True)
+class CollectionStats:
+    """What weights need to know about the whole collection.
+
+    ``doc_freq`` is indexed by the segment's term numbers. A sharded index
+    computes these once over all shards (a sum per field) and passes them to
+    every segment.
+    """
+
+    n_units: int
+    doc_freq: np.ndarray
+    total_length: float
+
+    @property
+    def avgdl(self) -> float:
+        return self.total_length / self.n_units if self.n_units else 1.0
+
+
+def count_rows(token_lists: Iterable[Sequence[str]], vocabulary: dict[str, int], grow: bool) -> sp.csr_matrix:
     """Term-count matrix (rows = token lists) over ``vocabulary``.
 
     With ``grow=True`` unseen terms get new column numbers (in order of first
@@ -52,16 +73,6 @@ def _count_block(
     m = sp.csr_matrix((data, cols, np.asarray(indptr, dtype=np.int64)), shape=(len(indptr) - 1, len(vocabulary)))
     m.sum_duplicates()  # also sorts indices
     return m
-
-
-def _widen(m: sp.csr_matrix, n_cols: int) -> sp.csr_matrix:
-    """The same rows with more (empty) columns."""
-    return sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], n_cols))
-
-
-def _ForwardView(counts: sp.csr_matrix) -> sp.csc_matrix:
-    """``counts`` (terms x units, CSR) seen as (units x terms) without copying."""
-    return sp.csc_matrix((counts.data, counts.indices, counts.indptr), shape=(counts.shape[1], counts.shape[0]))
 
 
 def _stack_rows(blocks: list[sp.csr_matrix], n_cols: int) -> sp.csr_matrix:
@@ -99,23 +110,24 @@ def top_k_rows(scores: sp.csr_matrix, k: int) -> list[tuple[np.ndarray, np.ndarr
     Only stored, positive entries count. Order: score descending, then column
     ascending (the documented tie rule).
     """
-    out = []
     indptr, indices, data = scores.indptr, scores.indices, scores.data
-    for r in range(scores.shape[0]):
-        lo, hi = indptr[r], indptr[r + 1]
-        cols, vals = indices[lo:hi], data[lo:hi]
-        keep = vals > 0
-        cols, vals = cols[keep], vals[keep]
-        if len(vals) > k:
-            # Partial sort: take everything >= the k-th largest value so that
-            # ties at the boundary are resolved by the tie rule, not by
-            # argpartition's arbitrary choice.
-            kth = np.partition(vals, len(vals) - k)[len(vals) - k]
-            sel = vals >= kth
-            cols, vals = cols[sel], vals[sel]
-        order = np.lexsort((cols, -vals))[:k]
-        out.append((cols[order].astype(np.int64), vals[order].astype(np.float64)))
-    return out
+    return [top_k(indices[indptr[r]:indptr[r + 1]], data[indptr[r]:indptr[r + 1]], k)
+            for r in range(scores.shape[0])]
+
+
+def top_k(cols: np.ndarray, vals: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top ``k`` positive (column, value) pairs: value descending, then column ascending."""
+    keep = vals > 0
+    cols, vals = cols[keep], vals[keep]
+    if len(vals) > k:
+        # Partial sort: take everything >= the k-th largest value so that
+        # ties at the boundary are resolved by the tie rule, not by
+        # argpartition's arbitrary choice.
+        kth = np.partition(vals, len(vals) - k)[len(vals) - k]
+        sel = vals >= kth
+        cols, vals = cols[sel], vals[sel]
+    order = np.lexsort((cols, -vals))[:k]
+    return cols[order].astype(np.int64), vals[order].astype(np.float64)
 
 
 class TermIndex:
@@ -124,9 +136,9 @@ class TermIndex:
     Parameters
     ----------
     weighting : {"tfidf", "bm25"}, default="tfidf"
-        ``"tfidf"``: scikit-learn's ``TfidfTransformer`` weights (smooth idf,
-        L2-normalised units and questions), so scores are cosine similarities
-        in ``[0, 1]``. ``"bm25"``: Okapi BM25 with Lucene's idf
+        ``"tfidf"``: scikit-learn's ``TfidfTransformer`` idf (smooth idf,
+        L2-normalised questions), so with ``pivot_slope=1`` scores are cosine
+        similarities in ``[0, 1]``. ``"bm25"``: Okapi BM25 with Lucene's idf
         ``log(1 + (N - df + 0.5) / (df + 0.5))``; a question's score is the
         sum over its terms (repeated terms count repeatedly).
     k1, b : float, default=1.2, 0.75
@@ -146,11 +158,15 @@ class TermIndex:
     ----------
     vocabulary_ : dict[str, int]
         Term to row number of the postings matrix.
+    terms_ : list of str
+        The terms in row order.
     counts_ : scipy.sparse.csr_matrix, shape (n_terms, n_units)
         Term counts in the inverted layout.
     postings_ : scipy.sparse.csr_matrix, shape (n_terms, n_units)
         Weights, same sparsity pattern as ``counts_``.
     idf_ : ndarray of shape (n_terms,)
+    stats_ : CollectionStats
+        The statistics the weights were computed with.
 
     Examples
     --------
@@ -169,7 +185,7 @@ class TermIndex:
         b: float = 0.75,
         sublinear_tf: bool = False,
         pivot_slope: float = 1.0,
-        dtype: type = np.float32,
+        dtype: Any = np.float32,
     ) -> None:
         self.weighting = weighting
         self.k1 = k1
@@ -178,24 +194,22 @@ class TermIndex:
         self.pivot_slope = pivot_slope
         self.dtype = dtype
 
-    # -- validation -------------------------------------------------------
-    def _validate(self) -> None:
-        if self.weighting not in ("tfidf", "bm25"):
-            raise ValueError(f"weighting must be 'tfidf' or 'bm25', got {self.weighting!r}")
-        for name, value, lo, hi in (("k1", self.k1, 0.0, float("inf")), ("b", self.b, 0.0, 1.0),
-                                    ("pivot_slope", self.pivot_slope, 0.0, 1.0)):
-            if not isinstance(value, (int, float)) or not (lo <= float(value) <= hi):
-                raise ValueError(f"{name} must be a number in [{lo}, {hi}], got {value!r}")
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Parameters, as scikit-learn estimators give them."""
+        return {"weighting": self.weighting, "k1": self.k1, "b": self.b, "sublinear_tf": self.sublinear_tf,
+                "pivot_slope": self.pivot_slope, "dtype": self.dtype}
 
-    def get_params(self) -> dict[str, object]:
-        return {
-            "weighting": self.weighting,
-            "k1": float(self.k1),
-            "b": float(self.b),
-            "sublinear_tf": bool(self.sublinear_tf),
-            "pivot_slope": float(self.pivot_slope),
-            "dtype": np.dtype(self.dtype).name,
-        }
+    def set_params(self, **params: Any) -> TermIndex:
+        """Set parameters (takes effect at the next :meth:`fit`; see :meth:`reweighted`)."""
+        for name, value in params.items():
+            if name not in self.get_params():
+                raise ValueError(f"unknown parameter {name!r} for TermIndex")
+            setattr(self, name, value)
+        return self
+
+    def _validate(self) -> None:
+        for name in ("weighting", "k1", "b", "sublinear_tf", "pivot_slope"):
+            check_option(name, getattr(self, name))
 
     # -- building ---------------------------------------------------------
     def fit(self, token_lists: Iterable[Sequence[str]], *, block_size: int = 100_000) -> TermIndex:
@@ -205,75 +219,95 @@ class TermIndex:
         be a generator over a corpus larger than memory would allow as lists.
         """
         self._validate()
-        self.vocabulary_: dict[str, int] = {}
+        vocabulary: dict[str, int] = {}
         blocks = []
         batch: list[Sequence[str]] = []
         for tokens in token_lists:
             batch.append(tokens)
             if len(batch) >= block_size:
-                blocks.append(_count_block(batch, self.vocabulary_, grow=True))
+                blocks.append(count_rows(batch, vocabulary, grow=True))
                 batch = []
         if batch or not blocks:
-            blocks.append(_count_block(batch, self.vocabulary_, grow=True))
-        n_terms = len(self.vocabulary_)
+            blocks.append(count_rows(batch, vocabulary, grow=True))
+        n_terms = len(vocabulary)
         forward = _stack_rows(blocks, n_terms)  # empties `blocks` as it copies
         # CSC of (units x terms) *is* the inverted layout: reinterpret it as
         # CSR of (terms x units) instead of transposing a second time.
         inverted = forward.tocsc()
         del forward
-        self._set_counts(sp.csr_matrix((inverted.data, inverted.indices, inverted.indptr),
-                                       shape=(n_terms, inverted.shape[0])))
+        self.set_counts(vocabulary, sp.csr_matrix((inverted.data, inverted.indices, inverted.indptr),
+                                                  shape=(n_terms, inverted.shape[0])))
         return self
 
     def add(self, token_lists: Iterable[Sequence[str]]) -> TermIndex:
-        """Append units without re-analysing existing ones.
+        """A new index with units appended, without re-analysing existing ones.
 
         Existing units keep their numbers; new terms get new rows; weights
-        (idf, average length) are recomputed from the stored counts.
+        (idf, average length) are recomputed from the stored counts. This
+        index is left unchanged, so questions can go on using it meanwhile.
         """
-        new = _count_block(list(token_lists), self.vocabulary_, grow=True)
-        n_terms = len(self.vocabulary_)
+        vocabulary = dict(self.vocabulary_)
+        new = count_rows(list(token_lists), vocabulary, grow=True)
+        n_terms = len(vocabulary)
         old = self.counts_
         # Growing the vocabulary appends empty postings rows to the old part.
         old = sp.csr_matrix(
             (old.data, old.indices, np.concatenate([old.indptr, np.full(n_terms - old.shape[0], old.indptr[-1])])),
             shape=(n_terms, old.shape[1]),
         )
-        self._set_counts(sp.hstack([old, _widen(new, n_terms).T.tocsr()], format="csr"))
-        return self
+        new = sp.csr_matrix((new.data, new.indices, new.indptr), shape=(new.shape[0], n_terms))
+        return TermIndex(**self.get_params()).set_counts(vocabulary, sp.hstack([old, new.T.tocsr()], format="csr"))
 
-    def _set_counts(self, counts: sp.csr_matrix) -> None:
+    def set_counts(self, vocabulary: dict[str, int], counts: sp.csr_matrix,
+                   stats: CollectionStats | None = None) -> TermIndex:
+        """Install term counts (terms x units) and compute weights.
+
+        ``stats`` gives collection statistics from outside (a sharded
+        index); by default they are this index's own.
+        """
+        self._validate()
         counts.sum_duplicates()
         counts.indices = counts.indices.astype(np.int32, copy=False)
+        self.vocabulary_ = vocabulary
         self.counts_ = counts
-        self.terms_ = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+        self.terms_ = sorted(vocabulary, key=vocabulary.__getitem__)
+        self.doc_freq_ = np.diff(counts.indptr).astype(np.int64)
+        self.unit_length_ = _column_sums(counts.data.astype(np.float64), counts, counts.shape[1])
+        self.stats_ = stats if stats is not None else self.local_stats()
         self._compute_weights()
+        return self
+
+    def local_stats(self) -> CollectionStats:
+        """This index's own collection statistics."""
+        return CollectionStats(n_units=int(self.counts_.shape[1]), doc_freq=self.doc_freq_,
+                               total_length=float(self.unit_length_.sum()))
+
+    def reweighted(self, **params: Any) -> TermIndex:
+        """The same counts under other weighting parameters (no re-analysis).
+
+        Shares the count arrays with this index; returns ``self`` when
+        nothing changes.
+        """
+        merged = {**self.get_params(), **params}
+        if merged == self.get_params():
+            return self
+        other = TermIndex(**merged)
+        other.set_counts(self.vocabulary_, self.counts_, self.stats_)
+        return other
 
     def _compute_weights(self) -> None:
         # Written for memory: at 10^7 postings every float64 temporary costs
         # 80 MB, so weights are computed in place in the index dtype, and the
         # weight matrix shares its index arrays with the count matrix.
-        counts = self.counts_
-        n_terms, n_units = counts.shape
+        counts, stats = self.counts_, self.stats_
+        n_units = counts.shape[1]
         dtype = np.dtype(self.dtype)
         postings_per_term = np.diff(counts.indptr)
-        df = postings_per_term.astype(np.float64)
-        self.doc_freq_ = postings_per_term.astype(np.int64)
-        self.unit_length_ = _column_sums(counts.data.astype(np.float64), counts, n_units)
         data = counts.data.astype(dtype)  # tf
         if self.weighting == "tfidf":
-            # scikit-learn's TfidfTransformer owns the idf formula and weights
-            # questions; units are weighted with the same formula here, in the
-            # inverted layout (the oracle test compares with TfidfVectorizer).
-            self._tfidf = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True, sublinear_tf=self.sublinear_tf)
-            if n_terms:
-                self._tfidf.fit(_ForwardView(counts) if n_units else sp.csr_matrix((1, n_terms)))
-                self.idf_ = self._tfidf.idf_
-            else:  # nothing to weigh; every question scores nothing
-                self.idf_ = np.zeros(0)
+            self.idf_ = tfidf_idf(stats.doc_freq, stats.n_units)
             if self.sublinear_tf:
-                np.log(data, out=data)
-                data += 1
+                sublinear(data)
             data *= np.repeat(self.idf_.astype(dtype), postings_per_term)
             norms = np.sqrt(_column_sums(data * data, counts, n_units))
             norms[norms == 0] = 1.0
@@ -287,19 +321,13 @@ class TermIndex:
                 norms = (1.0 - self.pivot_slope) * pivot + self.pivot_slope * norms
             data /= norms.astype(dtype)[counts.indices]
         else:
-            self.idf_ = np.log1p((n_units - df + 0.5) / (df + 0.5))
-            avgdl = float(self.unit_length_.mean()) if n_units else 1.0
-            # w = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
-            denom = self.unit_length_.astype(dtype)[counts.indices]
-            denom *= self.k1 * self.b / max(avgdl, 1e-12)
-            denom += self.k1 * (1.0 - self.b)
-            denom += data
-            data *= self.k1 + 1.0
-            data /= denom
-            del denom
+            self.idf_ = bm25_idf(stats.doc_freq, stats.n_units)
+            lengths = self.unit_length_.astype(dtype)[counts.indices]
+            bm25_tf(data, lengths, stats.avgdl, self.k1, self.b)
+            del lengths
             data *= np.repeat(self.idf_.astype(dtype), postings_per_term)
         self.postings_ = sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
-        self._forward = None
+        self._forward: sp.csr_matrix | None = None
         self._forward_lock = threading.Lock()
 
     # -- scoring ----------------------------------------------------------
@@ -307,72 +335,51 @@ class TermIndex:
     def n_units(self) -> int:
         return int(self.counts_.shape[1])
 
-    def query_matrix(
-        self,
-        token_lists: Sequence[Sequence[str]],
-        extra: Sequence[Mapping[str, float]] | None = None,
-        *,
-        like: Sequence[Sequence[str]] | None = None,
-        norms: np.ndarray | None = None,
-    ) -> sp.csr_matrix:
-        """Question vectors, shape ``(n_questions, n_terms)``.
-
-        ``extra`` optionally gives, per question, expansion terms with weights
-        relative to one occurrence of a question term; they are weighted
-        (idf, normalisation) exactly as the question's own terms. With
-        ``like``, the normalisation is that of those questions instead (to
-        weigh extra terms on their own, on the scale of the questions); with
-        ``norms`` (from :meth:`extra_norms`), it is given per row.
-        """
+    def query_matrix(self, token_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        """Question vectors, shape ``(n_questions, n_terms)``, weighted as units are."""
         n_terms = len(self.vocabulary_)
-        q = _count_block(token_lists, self.vocabulary_, grow=False)
-        q = sp.csr_matrix((q.data, q.indices, q.indptr), shape=(q.shape[0], n_terms))
-        e = self._extra_matrix(extra, q.shape) if extra is not None and any(extra) else None
-        if self.weighting == "tfidf" and n_terms:
-            if e is not None:
-                e = e.multiply(self.idf_).tocsr()
-                if norms is None:
-                    norms = self._norms(token_lists if like is None else like, e)
-                e = sp.diags(1.0 / np.asarray(norms, dtype=np.float64)) @ e
-            q = self._tfidf.transform(q)
-        if e is not None:
-            q = q + e
-        return sp.csr_matrix(q, dtype=self.dtype)
+        q = count_rows(token_lists, self.vocabulary_, grow=False)
+        if self.weighting == "tfidf" and n_terms and q.nnz:
+            data = q.data.astype(np.float64)
+            if self.sublinear_tf:
+                sublinear(data)
+            data *= self.idf_[q.indices]
+            rows = np.repeat(np.arange(q.shape[0]), np.diff(q.indptr))
+            norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=q.shape[0]))
+            norms[norms == 0] = 1.0
+            data /= norms[rows]
+            q = sp.csr_matrix((data, q.indices, q.indptr), shape=q.shape)
+        return sp.csr_matrix(q, shape=(q.shape[0], n_terms), dtype=self.dtype)
 
-    def extra_norms(self, token_lists: Sequence[Sequence[str]], extra: Sequence[Mapping[str, float]]) -> np.ndarray:
-        """The norm :meth:`query_matrix` divides each question's extra terms by."""
-        if self.weighting != "tfidf" or not len(self.vocabulary_):
-            return np.ones(len(token_lists))
-        e = self._extra_matrix(extra, (len(token_lists), len(self.vocabulary_))).multiply(self.idf_).tocsr()
-        return self._norms(token_lists, e)
+    def query_norms(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        """Per question, the norm :meth:`query_matrix` divides its tf-idf by (1 for BM25, or none)."""
+        n = len(token_lists)
+        if self.weighting != "tfidf" or not self.vocabulary_:
+            return np.ones(n)
+        q = count_rows(token_lists, self.vocabulary_, grow=False)
+        data = q.data.astype(np.float64)
+        if self.sublinear_tf:
+            sublinear(data)
+        data *= self.idf_[q.indices]
+        rows = np.repeat(np.arange(n), np.diff(q.indptr))
+        return np.sqrt(np.bincount(rows, weights=data * data, minlength=n))
 
-    def _extra_matrix(self, extra: Sequence[Mapping[str, float]], shape: tuple[int, int]) -> sp.csr_matrix:
-        rows, cols, vals = [], [], []
-        for r, terms in enumerate(extra):
+    def weigh_terms(self, rows: Sequence[Mapping[str, float]], norms: np.ndarray, dtype: Any = None) -> sp.csr_matrix:
+        """Vectors of weighted extra terms (expansion): each ``{term: weight}``
+        weighs ``weight`` times one occurrence of a question term, scaled by
+        idf and divided by its row's ``norms`` entry for TF-IDF."""
+        r_, c_, v_ = [], [], []
+        for r, terms in enumerate(rows):
             for t, w in terms.items():
                 c = self.vocabulary_.get(t)
                 if c is not None and w > 0:
-                    rows.append(r)
-                    cols.append(c)
-                    vals.append(float(w))
-        return sp.csr_matrix((vals, (rows, cols)), shape=shape)
-
-    def _norms(self, token_lists: Sequence[Sequence[str]], e: sp.csr_matrix) -> np.ndarray:
-        """The norm the transformer divides each question by (to put extra
-        terms, already idf-weighted in ``e``, on the same scale)."""
-        n_terms = len(self.vocabulary_)
-        counts = _count_block(token_lists, self.vocabulary_, grow=False)
-        raw = sp.csr_matrix(counts, shape=(counts.shape[0], n_terms), dtype=np.float64)
-        if self.sublinear_tf:
-            raw.data = 1.0 + np.log(raw.data)
-        raw = raw.multiply(self.idf_).tocsr()
-        norms = np.sqrt(np.asarray(raw.multiply(raw).sum(axis=1)).ravel())
-        # A question with no known term of its own ("physio"): its
-        # expansion stands in for it, normalised on its own.
-        e_norms = np.sqrt(np.asarray(e.multiply(e).sum(axis=1)).ravel())
-        norms = np.where(norms > 0, norms, e_norms)
-        norms[norms == 0] = 1.0
-        return norms
+                    r_.append(r)
+                    c_.append(c)
+                    v_.append(float(w))
+        m = sp.csr_matrix((v_, (r_, c_)), shape=(len(rows), len(self.vocabulary_)))
+        if self.weighting == "tfidf" and self.vocabulary_:
+            m = sp.diags(1.0 / np.asarray(norms, dtype=np.float64)) @ m.multiply(self.idf_).tocsr()
+        return sp.csr_matrix(m, dtype=dtype or self.dtype)
 
     def score(self, token_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
         """Sparse scores, shape ``(n_questions, n_units)``; zeros not stored."""
@@ -387,8 +394,7 @@ class TermIndex:
         """
         results: list[tuple[np.ndarray, np.ndarray]] = []
         for lo in range(0, len(token_lists), QUERY_BLOCK):
-            block = token_lists[lo:lo + QUERY_BLOCK]
-            results.extend(top_k_rows(self.score(block), k))
+            results.extend(top_k_rows(self.score(token_lists[lo:lo + QUERY_BLOCK]), k))
         return results
 
     def forward(self) -> sp.csr_matrix:
@@ -399,6 +405,5 @@ class TermIndex:
                 f = self.postings_.T.tocsr().astype(np.float64)
                 norms = np.sqrt(np.asarray(f.multiply(f).sum(axis=1)).ravel())
                 norms[norms == 0] = 1.0
-                self._forward = sp.diags(1.0 / norms) @ f
-                self._forward = self._forward.tocsr()
+                self._forward = (sp.diags(1.0 / norms) @ f).tocsr()
             return self._forward

@@ -1,16 +1,29 @@
-"""Helpers for retrieval runs: query tables and passage-to-document aggregation."""
+"""Retrieval runs: query tables in, ``qid, docno, score, rank`` frames out.
+
+A run ranks units (passages or documents) per query, or documents with
+passage scores aggregated per document (the best passage, or the sum).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
+from .errors import InputError, InputTypeError
+from .index import top_k_rows
 from .validation import check_question
 
-__all__ = ["queries_table", "rowwise_max"]
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .analysis import Analyzer
+    from .scorer import Scorer
+    from .table import PassageTable
+
+__all__ = ["queries_table", "rowwise_max", "search_run"]
 
 
 def rowwise_max(scores: sp.csr_matrix, u2d: sp.csr_matrix) -> sp.csr_matrix:
@@ -37,22 +50,62 @@ def rowwise_max(scores: sp.csr_matrix, u2d: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix((vals, (key // n_docs, key % n_docs)), shape=(scores.shape[0], n_docs))
 
 
-def queries_table(queries: Sequence[str] | Mapping[str, str] | pd.DataFrame) -> tuple[list[str], list[str]]:
+def queries_table(queries: Any) -> tuple[list[str], list[str]]:
+    """(qids, texts) from a list of strings, a mapping qid -> text, or a DataFrame with ``qid, query``."""
+    import pandas as pd
+
     if isinstance(queries, pd.DataFrame):
         missing = {"qid", "query"} - set(queries.columns)
         if missing:
-            raise ValueError(f"queries DataFrame needs columns 'qid' and 'query'; missing {sorted(missing)}")
+            raise InputError(f"queries DataFrame needs columns 'qid' and 'query'; missing {sorted(missing)}")
         qids = [str(q) for q in queries["qid"]]
         texts = list(queries["query"])
     elif isinstance(queries, Mapping):
         qids = [str(q) for q in queries]
         texts = list(queries.values())
-    elif isinstance(queries, str):
-        raise TypeError("queries must be a list of strings, a mapping qid -> text, or a DataFrame")
+    elif isinstance(queries, str) or not isinstance(queries, Sequence):
+        raise InputTypeError("queries must be a list of strings, a mapping qid -> text, or a DataFrame")
     else:
         texts = list(queries)
         qids = [str(i) for i in range(1, len(texts) + 1)]
     texts = [check_question(t, f"query {qid!r}") for qid, t in zip(qids, texts)]
     if len(set(qids)) != len(qids):
-        raise ValueError("query ids must be unique")
+        raise InputError("query ids must be unique")
     return qids, texts
+
+
+def search_run(scorer: Scorer, table: PassageTable, analyzer: Analyzer, unit_kind: str, queries: Any, k: int,
+               level: str, aggregate: str) -> pd.DataFrame:
+    """The run of :meth:`spasmqa.QA.search` (arguments already checked there)."""
+    import pandas as pd
+
+    qids, texts = queries_table(queries)
+    terms = [analyzer(t) for t in texts]
+    rows_q: list[np.ndarray] = []
+    rows_d: list[np.ndarray] = []
+    rows_s: list[np.ndarray] = []
+    by_doc = level == "document"
+    u2d = table.unit_doc_matrix() if by_doc else None
+    for lo, scores in scorer.score_blocks(terms, texts):
+        if u2d is not None:
+            if aggregate == "sum" or unit_kind == "document":
+                doc_scores = (scores @ u2d).tocsr()
+            else:
+                doc_scores = rowwise_max(scores, u2d)
+            hits = top_k_rows(doc_scores, k)
+        else:
+            hits = top_k_rows(scores, k)
+        for j, (cols, vals) in enumerate(hits):
+            rows_q.append(np.full(len(cols), lo + j))
+            rows_d.append(cols)
+            rows_s.append(vals)
+    qi = np.concatenate(rows_q) if rows_q else np.zeros(0, int)
+    di = np.concatenate(rows_d) if rows_d else np.zeros(0, int)
+    sc = np.concatenate(rows_s) if rows_s else np.zeros(0)
+    if by_doc:
+        docnos = np.asarray(table.doc_ids, dtype=object)[di] if len(di) else np.zeros(0, object)
+    else:
+        docnos = np.asarray([table.unit_docno(int(u), unit_kind) for u in di], dtype=object)
+    run = pd.DataFrame({"qid": np.asarray(qids, dtype=object)[qi] if len(qi) else [], "docno": docnos, "score": sc})
+    run["rank"] = run.groupby("qid", sort=False).cumcount() + 1
+    return run[["qid", "docno", "score", "rank"]].reset_index(drop=True)

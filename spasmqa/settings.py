@@ -1,21 +1,130 @@
-"""Every option that shapes an index or an answer, validated up front."""
+"""Every option that shapes an index or an answer: its default, its rule, its phase.
+
+Options are of two phases. *Index-time* options (:data:`INDEX_OPTIONS`:
+how documents are split into units and analysed into terms) are fixed when
+an index is built; changing one means rebuilding. *Query-time* options
+(everything else: weighting parameters, expansion, context, selection) can
+be changed on a built or loaded index with :meth:`spasmqa.QA.with_settings`,
+``QA.load(path, **options)`` or ``spasmqa ask --index X --set NAME=VALUE``.
+
+Each option's rule (type, range, choices) is declared once, in
+:data:`RULES`; :class:`Settings` and the components that take the same
+parameters (:class:`~spasmqa.Analyzer`, :class:`~spasmqa.TermIndex`) check
+values with :func:`check_option`.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
-from .analysis import STEMMERS
+from .errors import InputError, InputTypeError
 
-__all__ = ["Settings"]
+__all__ = ["INDEX_OPTIONS", "RULES", "STEMMERS", "Settings", "check_option"]
 
 Unit = Literal["passage", "document"]
+
+#: Stemmer names (``True`` means the first); see :class:`spasmqa.Analyzer`.
+STEMMERS = ("snowball-y", "snowball")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What values an option takes: ``kind`` is one of "choice", "bool",
+    "number", "int", "table", "stem"; numbers lie in ``[lo, hi]``."""
+
+    kind: str
+    lo: float = 0.0
+    hi: float = 0.0
+    choices: tuple = ()
+
+
+#: One rule per option. Upper bounds are generous but finite: an index is
+#: untrusted input, and ``candidates=1e18`` must not reach an allocation.
+RULES: dict[str, Rule] = {
+    "unit": Rule("choice", choices=("passage", "document")),
+    "split": Rule("choice", choices=("paragraph", "file")),
+    "punkt": Rule("choice", choices=("default", "train")),
+    "web_rules": Rule("bool"),
+    "weighting": Rule("choice", choices=("tfidf", "bm25")),
+    "k1": Rule("number", 0.0, 1000.0),
+    "b": Rule("number", 0.0, 1.0),
+    "sublinear_tf": Rule("bool"),
+    "pivot_slope": Rule("number", 0.0, 1.0),
+    "stop_words": Rule("choice", choices=("english", None)),
+    "stem": Rule("stem"),
+    "near_duplicate": Rule("number", 0.0, 1e6),
+    "mmr_lambda": Rule("number", 0.0, 1.0),
+    "fragment_penalty": Rule("number", 0.0, 1.0),
+    "candidates": Rule("int", 1, 1_000_000),
+    "prf": Rule("bool"),
+    "prf_docs": Rule("int", 1, 100_000),
+    "prf_terms": Rule("int", 1, 100_000),
+    "prf_weight": Rule("number", 0.0, 1000.0),
+    "synonyms": Rule("table", choices=("auto",)),
+    "synonym_weight": Rule("number", 0.0, 1000.0),
+    "intents": Rule("table"),
+    "intent_weight": Rule("number", 0.0, 1000.0),
+    "heading_weight": Rule("number", 0.0, 1000.0),
+    "heading_scope": Rule("int", 1, 10_000),
+    "anaphora_weight": Rule("number", 0.0, 1000.0),
+    "heading_penalty": Rule("number", 0.0, 1.0),
+    "title_boost": Rule("int", 1, 100),
+}
+
+#: Options fixed when an index is built (splitting and analysis).
+INDEX_OPTIONS = frozenset({"unit", "split", "punkt", "web_rules", "stop_words", "stem", "title_boost"})
+
+
+def check_option(name: str, value: Any) -> Any:
+    """Validate one option against its rule; return it (``stem=True`` as its name).
+
+    Raises
+    ------
+    InputTypeError
+        The value has the wrong type (a string for a number, a bool for an int).
+    InputError
+        The value is out of range, not finite, or not one of the choices.
+    """
+    rule = RULES[name]
+    if rule.kind == "choice":
+        if value not in rule.choices or isinstance(value, bool):
+            raise InputError(f"{name} must be one of {rule.choices}, got {value!r}")
+    elif rule.kind == "bool":
+        if not isinstance(value, bool):
+            raise InputTypeError(f"{name} must be True or False, got {value!r}")
+    elif rule.kind in ("number", "int"):
+        is_int = isinstance(value, int) and not isinstance(value, bool)
+        if rule.kind == "int" and not is_int:
+            raise InputTypeError(f"{name} must be an integer, got {value!r}")
+        if not (is_int or isinstance(value, float)):
+            raise InputTypeError(f"{name} must be a number, got {value!r}")
+        if not math.isfinite(value) or not rule.lo <= value <= rule.hi:
+            raise InputError(f"{name} must be a finite number in [{rule.lo:g}, {rule.hi:g}], got {value!r}")
+    elif rule.kind == "stem":
+        if value is True:
+            return STEMMERS[0]  # stored by name, so a saved index stays exact
+        if value is not False and value not in STEMMERS:
+            raise InputError(f"stem must be True, False or one of {STEMMERS}, got {value!r}")
+    elif rule.kind == "table":
+        if isinstance(value, bool) or value in rule.choices:
+            return value
+        if not isinstance(value, str):
+            raise InputTypeError(f"{name} must be True, False or a path to a table, got {value!r}")
+        if not value.strip():
+            raise InputError(f"{name} must be True, False{', ' + repr(rule.choices[0]) if rule.choices else ''} "
+                             f"or a path to a table")
+    return value
 
 
 @dataclass(frozen=True)
 class Settings:
     """Every option that shapes an index or an answer (stored with a saved index).
+
+    Index-time options (see :data:`INDEX_OPTIONS`) are fixed when an index is
+    built; all others can change on a built or loaded index.
 
     Parameters
     ----------
@@ -128,44 +237,40 @@ class Settings:
     title_boost: int = 1
 
     def __post_init__(self) -> None:
-        choices = {"unit": ("passage", "document"), "split": ("paragraph", "file"), "punkt": ("default", "train"),
-                   "weighting": ("tfidf", "bm25"), "stop_words": ("english", None)}
-        for name, allowed in choices.items():
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
-        for name, lo, hi in (("near_duplicate", 0.0, float("inf")), ("mmr_lambda", 0.0, 1.0),
-                             ("fragment_penalty", 0.0, 1.0), ("b", 0.0, 1.0), ("pivot_slope", 0.0, 1.0), ("k1", 0.0, float("inf"))):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
-                raise ValueError(f"{name} must be a number in [{lo}, {hi}], got {v!r}")
-        for name in ("candidates", "prf_docs", "prf_terms", "heading_scope", "title_boost"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        for name in ("prf_weight", "synonym_weight", "intent_weight", "heading_weight", "anaphora_weight",
-                     "heading_penalty"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-                raise ValueError(f"{name} must be a number >= 0, got {v!r}")
-        if self.stem is True:
-            object.__setattr__(self, "stem", STEMMERS[0])  # stored by name, so a saved index stays exact
-        if self.stem is not False and self.stem not in STEMMERS:
-            raise ValueError(f"stem must be True, False or one of {STEMMERS}, got {self.stem!r}")
-        if self.heading_penalty > 1:
-            raise ValueError(f"heading_penalty must be in [0, 1], got {self.heading_penalty!r}")
-        if isinstance(self.synonyms, str) and self.synonyms != "auto" and not self.synonyms.strip():
-            raise ValueError("synonyms must be True, False, 'auto' or a path to a table")
-        for name in ("synonyms", "intents"):
-            if not isinstance(getattr(self, name), (bool, str)):
-                raise TypeError(f"{name} must be True, False or a path to a table, got {getattr(self, name)!r}")
+        for f in fields(self):
+            value = check_option(f.name, getattr(self, f.name))
+            if value is not getattr(self, f.name):
+                object.__setattr__(self, f.name, value)
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> Settings:
+        """Settings from a mapping of option names to values (unknown names are an error)."""
+        if not isinstance(options, Mapping):
+            raise InputTypeError(f"settings must be a mapping of option names to values, got {type(options).__name__}")
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(options) - known)
+        unknown = sorted(str(k) for k in set(options) - known)
         if unknown:
-            raise TypeError(f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(known))}")
+            raise InputTypeError(f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(known))}")
         return cls(**options)
+
+    def with_query_options(self, options: Mapping[str, Any]) -> Settings:
+        """A copy with query-time options changed.
+
+        Raises :class:`InputError` naming any index-time option in
+        ``options`` whose value differs from this index's (changing one
+        needs a rebuild).
+        """
+        fixed = sorted(n for n in options if n in INDEX_OPTIONS and check_option(n, options[n]) != getattr(self, n))
+        if fixed:
+            raise InputError(
+                f"{', '.join(fixed)} {'is an index-time option' if len(fixed) == 1 else 'are index-time options'}: "
+                f"it cannot change on a built index; rebuild with the new value")
+        Settings.from_options(options)  # names and values checked before the copy
+        return replace(self, **options)
+
+    def index_options(self) -> dict[str, Any]:
+        """The index-time options (what a rebuild would need)."""
+        return {n: v for n, v in self.as_dict().items() if n in INDEX_OPTIONS}
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -30,28 +30,40 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
 from ._version import __version__ as _version
+from .build import Segment
 from .corpus import Corpus, Document
+from .errors import IndexFormatError, InputError
+from .expansion import IntentTable, SynonymTable, Tables
+from .index import TermIndex
+from .passages import SentenceSplitter
+from .settings import Settings
+from .table import OCCURRENCE_SCHEMA, UNIT_SCHEMA, PassageTable
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .pipeline import QA
-
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "IndexFormatError", "load_qa", "save_qa"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "IndexFormatError", "LoadedIndex", "load_index", "save_index"]
 
 FORMAT_NAME = "spasmqa-index"
 FORMAT_VERSION = 2  # 2: settings name the stemmer; in version 1, stem=True meant plain Snowball
-_OCC_ARRAYS = {"doc": np.int32, "start": np.int64, "end": np.int64, "heading": np.bool_, "fragment": np.bool_,
-               "anaphor": np.bool_, "unit": np.int32, "unit_first_occ": np.int64}
+# Arrays of passages.npz: the occurrence schema, and each unit's first occurrence.
+_OCC_ARRAYS = {**OCCURRENCE_SCHEMA, **{f"unit_{name}": dtype for name, dtype in UNIT_SCHEMA.items()}}
+_TABLES = {"synonyms": SynonymTable, "intents": IntentTable}
 
 
-class IndexFormatError(ValueError):
-    """A saved index is missing, corrupted, or not readable by this version."""
+@dataclass
+class LoadedIndex:
+    """The parts of a saved index, from which :meth:`spasmqa.QA.load` assembles a QA."""
+
+    settings: Settings
+    corpus: Corpus
+    splitter: SentenceSplitter
+    segment: Segment
+    tables: Tables
 
 
 def _sha256(path: Path) -> str:
@@ -62,7 +74,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _punkt_to_json(params: PunktParameters) -> dict[str, Any]:
+def _punkt_to_json(params: Any) -> dict[str, Any]:
     return {
         "abbrev_types": sorted(params.abbrev_types),
         "collocations": sorted([list(c) for c in params.collocations]),
@@ -71,7 +83,9 @@ def _punkt_to_json(params: PunktParameters) -> dict[str, Any]:
     }
 
 
-def _punkt_from_json(data: dict[str, Any]) -> PunktParameters:
+def _punkt_from_json(data: dict[str, Any]) -> Any:
+    from nltk.tokenize.punkt import PunktParameters
+
     params = PunktParameters()
     params.abbrev_types = set(data["abbrev_types"])
     params.collocations = {tuple(c) for c in data["collocations"]}
@@ -81,8 +95,9 @@ def _punkt_from_json(data: dict[str, Any]) -> PunktParameters:
     return params
 
 
-def save_qa(qa: QA, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Write ``qa`` to the directory ``path`` (see the module docstring).
+def save_index(path: str | os.PathLike, *, settings: Settings, segment: Segment, splitter: SentenceSplitter,
+               tables: Any, overwrite: bool = False) -> Path:
+    """Write an index's parts to the directory ``path`` (see the module docstring).
 
     The index is written to a temporary directory beside ``path`` and moved
     into place at the end, so an interrupted save never leaves a half-written
@@ -96,36 +111,39 @@ def save_qa(qa: QA, path: str | os.PathLike, *, overwrite: bool = False) -> Path
             raise FileExistsError(f"{target} is a non-empty directory that is not a spasmqa index; refusing to replace it")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".spasmqa-", dir=target.parent))
+    table, index = segment.table, segment.index
     try:
         with open(tmp / "documents.jsonl", "w", encoding="utf-8", newline="\n") as f:
-            for doc_id in qa.doc_ids_:
-                d = qa.corpus.documents[doc_id]
+            for d in table.documents:
                 f.write(json.dumps({"doc_id": d.doc_id, "text": d.text, "path": d.path, "title": d.title,
                                     "offset": d.offset}, ensure_ascii=False) + "\n")
-        (tmp / "vocabulary.json").write_text(json.dumps(qa.index_.terms_, ensure_ascii=False), encoding="utf-8")
-        sp.save_npz(tmp / "counts.npz", qa.index_.counts_, compressed=False)
-        np.savez(tmp / "passages.npz", doc=qa.occ_doc_, start=qa.occ_start_, end=qa.occ_end_,
-                 heading=qa.occ_heading_, fragment=qa.occ_fragment_, anaphor=qa.occ_anaphor_, unit=qa.occ_unit_,
-                 unit_first_occ=qa.unit_first_occ_)
+        (tmp / "vocabulary.json").write_text(json.dumps(index.terms_, ensure_ascii=False), encoding="utf-8")
+        sp.save_npz(tmp / "counts.npz", index.counts_, compressed=False)
+        np.savez(tmp / "passages.npz", **{name: getattr(table, f"occ_{name}") for name in OCCURRENCE_SCHEMA},
+                 **{f"unit_{name}": getattr(table, f"unit_{name}") for name in UNIT_SCHEMA})
         files = ["documents.jsonl", "vocabulary.json", "counts.npz", "passages.npz"]
-        # Custom expansion tables travel with the index, so that loading it
-        # elsewhere answers the same (the shipped tables are part of spasmqa).
-        for name in ("synonyms", "intents"):
-            value = getattr(qa.settings, name)
-            if isinstance(value, str) and value != "auto":
-                shutil.copyfile(value, tmp / f"{name}.json")
+        # Custom expansion tables travel with the index, written from the
+        # tables in memory (never re-read from the path the settings name),
+        # so that loading it elsewhere answers the same. The shipped tables
+        # are part of spasmqa.
+        for name in _TABLES:
+            value = getattr(settings, name)
+            loaded = getattr(tables, name)
+            if isinstance(value, str) and value != "auto" and loaded is not None:
+                data = {"groups": loaded.groups} if name == "synonyms" else {"intents": loaded.intents}
+                (tmp / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
                 files.append(f"{name}.json")
-        if qa.settings.punkt == "train":
-            (tmp / "punkt.json").write_text(json.dumps(_punkt_to_json(qa.splitter_.punkt_parameters())),
+        if settings.punkt == "train":
+            (tmp / "punkt.json").write_text(json.dumps(_punkt_to_json(splitter.punkt_parameters())),
                                             encoding="utf-8")
             files.append("punkt.json")
         manifest = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
             "spasmqa_version": _version,
-            "settings": qa.settings.as_dict(),
-            "sizes": {"documents": len(qa.doc_ids_), "passages": qa.n_passages, "units": qa.n_units,
-                      "terms": len(qa.index_.terms_)},
+            "settings": settings.as_dict(),
+            "sizes": {"documents": len(table.documents), "passages": table.n_passages, "units": table.n_units,
+                      "terms": len(index.terms_)},
             "files": {name: {"sha256": _sha256(tmp / name), "bytes": (tmp / name).stat().st_size} for name in files},
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -187,11 +205,8 @@ def _check(cond: bool, what: str) -> None:
         raise IndexFormatError(f"index is inconsistent: {what}")
 
 
-def load_qa(path: str | os.PathLike) -> QA:
-    """Load an index written by :func:`save_qa` (see :meth:`QA.load`)."""
-    from .pipeline import QA
-    from .settings import Settings
-
+def load_index(path: str | os.PathLike) -> LoadedIndex:
+    """Read and check an index written by :func:`save_index` (see :meth:`spasmqa.QA.load`)."""
     root = Path(path)
     manifest = _read_manifest(root)
     options = manifest.get("settings", {})
@@ -201,6 +216,8 @@ def load_qa(path: str | os.PathLike) -> QA:
         settings = Settings.from_options(options)
     except (TypeError, ValueError) as exc:
         raise IndexFormatError(f"{root}/manifest.json has invalid settings: {exc}") from None
+    if settings.synonyms == "auto":
+        raise IndexFormatError(f"{root}/manifest.json has invalid settings: synonyms is 'auto' in a built index")
 
     corpus = Corpus()
     doc_ids: list[str] = []
@@ -245,25 +262,34 @@ def load_qa(path: str | os.PathLike) -> QA:
            "unit first occurrence out of range")
     _check(n_units > 0, "the index holds no passages")
 
-    qa = QA.__new__(QA)
-    qa.settings = settings
-    qa.corpus = corpus
-    qa._init_state()
-    tables = {name: str(root / f"{name}.json") for name in ("synonyms", "intents") if f"{name}.json" in manifest["files"]}
-    try:
-        qa._make_components(tables)
-    except (OSError, ValueError) as exc:
-        raise IndexFormatError(f"{root}: cannot read the index's expansion tables ({exc})") from None
+    tables = {}
+    for name, cls in _TABLES.items():
+        value = getattr(settings, name)
+        try:
+            if f"{name}.json" in manifest["files"]:
+                tables[name] = cls.load(root / f"{name}.json")
+            elif isinstance(value, str):
+                raise IndexFormatError(f"{root}: settings name a custom {name} table but the index does not carry it")
+            else:
+                tables[name] = cls.load() if value else None
+        except (OSError, ValueError) as exc:
+            raise IndexFormatError(f"{root}: cannot read the index's {name} table ({exc})") from None
+    splitter = SentenceSplitter(punkt=settings.punkt, web_rules=settings.web_rules)
     if settings.punkt == "train":
+        from nltk.tokenize.punkt import PunktSentenceTokenizer
+
         try:
             params = _punkt_from_json(json.loads((root / "punkt.json").read_text(encoding="utf-8")))
         except (OSError, KeyError, TypeError, ValueError) as exc:
             raise IndexFormatError(f"{root}: punkt.json is missing or malformed ({exc})") from None
-        qa.splitter_.tokenizer_ = PunktSentenceTokenizer(params)
-    qa.index_.vocabulary_ = {t: i for i, t in enumerate(terms)}
-    qa.index_._validate()
-    qa.index_._set_counts(counts)
-    qa.doc_ids_ = doc_ids
-    occ = {name: arrays[name] for name in ("doc", "start", "end", "heading", "fragment", "anaphor", "unit")}
-    qa._set_arrays(occ, arrays["unit_first_occ"])
-    return qa
+        splitter.tokenizer_ = PunktSentenceTokenizer(params)
+    try:
+        index = TermIndex(weighting=settings.weighting, k1=settings.k1, b=settings.b,
+                          sublinear_tf=settings.sublinear_tf, pivot_slope=settings.pivot_slope)
+        index.set_counts({t: i for i, t in enumerate(terms)}, counts)
+    except InputError as exc:
+        raise IndexFormatError(f"{root}: {exc}") from None
+    occ = {name: arrays[name] for name in OCCURRENCE_SCHEMA}
+    table = PassageTable([corpus.documents[d] for d in doc_ids], occ, arrays["unit_first_occ"])
+    return LoadedIndex(settings=settings, corpus=corpus, splitter=splitter, segment=Segment(table, index),
+                       tables=Tables(**tables))

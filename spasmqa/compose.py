@@ -1,0 +1,136 @@
+"""From ranked units to an :class:`~spasmqa.answer.Answer`: selection and composition.
+
+Selection drops near-duplicates (and, if enabled, diversifies with MMR and
+lowers fragments and headings) among the scorer's candidates; composition
+builds the passages with their provenance, the extractive answer text with
+citations, and the confidence. Objects are made only for the passages that
+are returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .analysis import Analyzer
+from .answer import Answer, Passage, make_highlighter, passage_id
+from .expansion import Expander
+from .index import TermIndex
+from .settings import Settings
+from .table import PassageTable
+
+__all__ = ["Composer", "Selection"]
+
+#: (unit, score, near-duplicate units), best first.
+Selection = list[tuple[int, float, list[int]]]
+
+
+class Composer:
+    """Selects distinct passages among candidates and composes answers."""
+
+    def __init__(self, table: PassageTable, index: TermIndex, settings: Settings, analyzer: Analyzer,
+                 expander: Expander | None) -> None:
+        self.table = table
+        self.index = index
+        self.settings = settings
+        self.analyzer = analyzer
+        self.expander = expander
+
+    def candidates(self, k: int) -> int:
+        """How many ranked units selection needs to return ``k``."""
+        s = self.settings
+        reranks = s.near_duplicate < 1 or s.mmr_lambda < 1 or s.fragment_penalty > 0 or s.heading_penalty > 0
+        return max(k, s.candidates) if reranks else k
+
+    def select(self, units: np.ndarray, scores: np.ndarray, k: int) -> Selection:
+        """Choose up to ``k`` distinct units from ranked candidates."""
+        s, table = self.settings, self.table
+        if len(units) == 0:
+            return []
+        scores = scores.copy()
+        if s.fragment_penalty > 0 or s.heading_penalty > 0:
+            factor = np.ones(len(units))
+            factor[table.unit_fragment[units]] *= 1.0 - s.fragment_penalty
+            factor[table.unit_heading[units]] *= 1.0 - s.heading_penalty
+            scores = scores * factor
+        # Order: score, then complete sentences before fragments of equal
+        # score, then corpus order (the documented tie rule).
+        order = np.lexsort((units, table.unit_fragment[units], -scores))
+        units, scores = units[order], scores[order]
+        if not (s.near_duplicate < 1.0 or s.mmr_lambda < 1.0):
+            return [(int(u), float(v), []) for u, v in zip(units[:k], scores[:k])]
+        f = self.index.forward()[units]
+        sims = (f @ f.T).toarray()
+        chosen: list[int] = []
+        dropped: dict[int, list[int]] = {}
+        remaining = list(range(len(units)))
+        top = scores[0] if scores[0] > 0 else 1.0
+        while remaining and len(chosen) < k:
+            if s.mmr_lambda < 1.0 and chosen:
+                rel = scores[remaining] / top
+                red = sims[np.ix_(remaining, chosen)].max(axis=1)
+                mmr = s.mmr_lambda * rel - (1.0 - s.mmr_lambda) * red
+                pick = remaining[int(np.argmax(mmr))]  # argmax: first of equals = better ranked
+            else:
+                pick = remaining[0]
+            remaining.remove(pick)
+            dup_of = next((c for c in chosen if sims[pick, c] >= s.near_duplicate), None)
+            if dup_of is not None:
+                dropped.setdefault(dup_of, []).append(int(units[pick]))
+                continue
+            chosen.append(pick)
+        return [(int(units[c]), float(scores[c]), dropped.get(c, [])) for c in chosen]
+
+    def answer(self, question: str, terms: Sequence[str], picked: Selection) -> Answer:
+        """The :class:`Answer` for selected units."""
+        table = self.table
+        passages = []
+        for rank, (u, score, dups) in enumerate(picked, start=1):
+            o = int(table.unit_first_occ[u])
+            src = table.source(o)
+            text = table.text(o)
+            near = tuple(table.source(int(table.unit_first_occ[d])) for d in dups)
+            passages.append(Passage(
+                text=text, score=score, doc_id=src.doc_id, start=src.start, end=src.end,
+                sources=table.sources(u), rank=rank, id=passage_id(text),
+                is_fragment=bool(table.occ_fragment[o]), is_heading=bool(table.occ_heading[o]),
+                near_duplicates=near, context=table.context(o),
+            ))
+        text, confidence = self._summary(question, terms, passages)
+        return Answer(question=question, passages=passages, terms=tuple(dict.fromkeys(terms)), text=text,
+                      confidence=confidence, _highlight=make_highlighter(self.analyzer.term_of, terms))
+
+    def _summary(self, question: str, terms: Sequence[str], passages: list[Passage]) -> tuple[str, float]:
+        """Extractive answer text with [n] citations, and a confidence in [0, 1].
+
+        Confidence is the idf-weighted share of the question's terms that the
+        best passage covers, with its heading and the sentence before it. A
+        term is covered by itself, by a synonym (of it, or of a phrase it is
+        part of), or, for the words that ask the question's type ("how
+        long", "signs"), by that type's answer cues ("last", "minutes").
+        Terms unknown to the corpus weigh as the rarest term. 1.0: every
+        term is covered.
+        """
+        if not passages:
+            return "", 0.0
+        vocab, idf = self.index.vocabulary_, self.index.idf_
+        max_idf = float(idf.max()) if len(idf) else 1.0
+        weights = {t: float(idf[vocab[t]]) if t in vocab else max_idf for t in dict.fromkeys(terms)}
+        best = passages[0]
+        # What the reader sees: the passage, its heading and the sentence before.
+        seen = set(self.analyzer(best.text))
+        if best.context is not None:
+            seen.update(self.analyzer(f"{best.context.heading or ''} {best.context.before}"))
+        if self.expander is not None:
+            covered = self.expander.covered(question, terms, seen)
+        else:
+            covered = seen.intersection(terms)
+        total = sum(weights.values()) or 1.0
+        confidence = sum(w for t, w in weights.items() if t in covered) / total
+        top = passages[0].score
+        parts = [f"{p.text} [{p.rank}]" for p in passages
+                 if not p.is_fragment and not p.is_heading and p.score >= 0.5 * top][:3]
+        if not parts:
+            parts = [f"{passages[0].text} [1]"]
+        return " ".join(parts), round(confidence, 4)

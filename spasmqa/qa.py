@@ -1,0 +1,355 @@
+"""The front: :class:`QA` builds, loads, saves and asks, and delegates the rest.
+
+The question's path runs one way through the parts: analysis
+(:mod:`~spasmqa.analysis`) -> scoring (:mod:`~spasmqa.scorer`) over the
+segment's term index and passage table -> selection and composition
+(:mod:`~spasmqa.compose`) -> :class:`~spasmqa.answer.Answer`. A QA holds the
+index-time parts (analyzer, splitter, segment) and, derived from the
+query-time settings, the expansion tables, scorer and composer.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+from .analysis import Analyzer
+from .answer import Answer, ContextView, Passage, Source
+from .build import Segment, build_segment, extend_segment
+from .compose import Composer
+from .corpus import Corpus, PathLike, load_corpus
+from .errors import InputError, InputTypeError
+from .expansion import Expander, Tables, load_tables
+from .passages import SentenceSplitter
+from .resources import default_corpus_path
+from .runs import search_run
+from .scorer import Scorer
+from .settings import Settings
+from .validation import check_choice, check_k, check_question
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["QA"]
+
+
+def _resolve_auto(settings: Settings, corpus: Corpus) -> Settings:
+    """``synonyms="auto"``: the shipped table for the default corpus only."""
+    if settings.synonyms != "auto":
+        return settings
+    default = str(default_corpus_path())
+    uses_default = len(corpus) > 0 and all(d.path == default for d in corpus.values())
+    return replace(settings, synonyms=uses_default)
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """Everything a question uses, swapped as one reference (``add`` never
+    shows a question half-updated parts)."""
+
+    segment: Segment
+    scorer: Scorer
+    composer: Composer
+
+
+class QA:
+    """Question answering over a corpus, with provenance.
+
+    Build one with :meth:`from_corpus` (files), :meth:`from_texts` (strings)
+    or :meth:`load` (a saved index); change query-time settings with
+    :meth:`with_settings`.
+
+    Examples
+    --------
+    >>> import spasmqa
+    >>> qa = spasmqa.QA.from_corpus()
+    >>> ans = qa.ask("what causes lower back spasms", k=3)
+    >>> p = ans.passages[0]
+    >>> qa.corpus[p.doc_id].text[p.start:p.end] == p.text
+    True
+    >>> qa.with_settings(intents=False).ask("what causes lower back spasms").passages[0].doc_id
+    'back_spasms.txt#1'
+    """
+
+    def __init__(self, corpus: Corpus, settings: Settings | None = None, *, progress: bool | None = None) -> None:
+        if not isinstance(corpus, Corpus):
+            raise InputTypeError(
+                f"corpus must be a spasmqa.Corpus, got {type(corpus).__name__}; use QA.from_corpus(paths)")
+        if settings is not None and not isinstance(settings, Settings):
+            raise InputTypeError(f"settings must be a spasmqa.Settings, got {type(settings).__name__}")
+        settings = _resolve_auto(settings or Settings(), corpus)
+        analyzer = Analyzer(stop_words=settings.stop_words, stem=settings.stem)
+        splitter = SentenceSplitter(punkt=settings.punkt, web_rules=settings.web_rules)
+        splitter.fit(d.text for d in corpus.values())
+        index = _term_index(settings)
+        segment = build_segment(list(corpus.values()), unit=settings.unit, title_boost=settings.title_boost,
+                                splitter=splitter, analyzer=analyzer, index=index, progress=progress)
+        self._assemble(settings, corpus, analyzer, splitter, segment, load_tables(settings))
+
+    def _assemble(self, settings: Settings, corpus: Corpus, analyzer: Analyzer, splitter: SentenceSplitter,
+                  segment: Segment, tables: Tables) -> None:
+        self.settings = settings
+        self.corpus = corpus
+        self.analyzer_ = analyzer
+        self.splitter_ = splitter
+        self.tables_ = tables
+        self.expander_ = _expander(settings, analyzer, tables)
+        self._write_lock = threading.Lock()  # serialises add(); questions take no lock
+        self._parts = self._make_parts(segment)
+
+    def _make_parts(self, segment: Segment) -> _Parts:
+        s = self.settings
+        return _Parts(segment, Scorer(segment, s, self.expander_),
+                      Composer(segment.table, segment.index, s, self.analyzer_, self.expander_))
+
+    @classmethod
+    def from_parts(cls, settings: Settings, corpus: Corpus, splitter: SentenceSplitter, segment: Segment,
+                   tables: Tables) -> QA:
+        """A QA over parts built elsewhere (a loaded or sharded index)."""
+        qa = cls.__new__(cls)
+        analyzer = Analyzer(stop_words=settings.stop_words, stem=settings.stem)
+        qa._assemble(settings, corpus, analyzer, splitter, segment, tables)
+        return qa
+
+    # -- construction -----------------------------------------------------
+    @classmethod
+    def from_corpus(cls, paths: PathLike | Sequence[PathLike] | None = None, *, strict: bool = False,
+                    progress: bool | None = None, **options: Any) -> QA:
+        """Load documents and build the index.
+
+        Parameters
+        ----------
+        paths : path, list of paths, or None
+            Files and directories (see :func:`spasmqa.load_corpus`); ``None``
+            is the default corpus shipped with spasmqa.
+        strict : bool, default=False
+            Fail on the first unloadable file inside a directory instead of
+            reporting it in ``qa.corpus.problems``.
+        progress : bool or None, default=None
+            Show a progress bar; ``None`` shows one only for large corpora.
+        **options
+            Any field of :class:`Settings` (``weighting="bm25"``,
+            ``unit="document"``, ``near_duplicate=0.9``, ...).
+        """
+        settings = Settings.from_options(options)
+        corpus = load_corpus(paths, split=settings.split, strict=strict)
+        return cls(corpus, settings, progress=progress)
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str], ids: Iterable[str] | None = None, *, progress: bool | None = None,
+                   **options: Any) -> QA:
+        """Build from Python strings (one document each)."""
+        return cls(Corpus.from_texts(texts, ids), Settings.from_options(options), progress=progress)
+
+    def with_settings(self, **options: Any) -> QA:
+        """The same index under other query-time settings, without a rebuild.
+
+        Weighting parameters, expansion, context, near-duplicates and
+        candidates can change; an index-time option (splitting, analysis,
+        units) raises :class:`~spasmqa.errors.InputError` naming it.
+
+        Examples
+        --------
+        >>> import spasmqa
+        >>> qa = spasmqa.QA.from_corpus()
+        >>> qa.with_settings(weighting="bm25").settings.weighting
+        'bm25'
+        """
+        settings = _resolve_auto(self.settings.with_query_options(options), self.corpus)
+        segment = self._parts.segment
+        index = segment.index.reweighted(**_weighting(settings))
+        other = type(self).__new__(type(self))
+        other._assemble(settings, self.corpus, self.analyzer_, self.splitter_, Segment(segment.table, index),
+                        load_tables(settings, self.tables_, self.settings))
+        return other
+
+    def save(self, path: PathLike, *, overwrite: bool = False) -> None:
+        """Save the index to the directory ``path`` as arrays and JSON (see :mod:`spasmqa.storage`).
+
+        Raises FileExistsError if ``path`` exists and ``overwrite`` is False.
+        """
+        from .storage import save_index
+
+        save_index(path, settings=self.settings, segment=self._parts.segment, splitter=self.splitter_,
+                   tables=self.tables_, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, path: PathLike, **options: Any) -> QA:
+        """Load an index saved with :meth:`save`, optionally with other query-time settings.
+
+        The files' checksums and the arrays' shapes and ranges are verified;
+        a missing, truncated, edited or newer-format index raises
+        :class:`spasmqa.IndexFormatError` (a ``ValueError``) naming the problem.
+        ``options`` are query-time settings, as for :meth:`with_settings`.
+        """
+        from .storage import load_index
+
+        parts = load_index(path)
+        qa = cls.from_parts(parts.settings, parts.corpus, parts.splitter, parts.segment, parts.tables)
+        return qa.with_settings(**options) if options else qa
+
+    def add(self, paths: PathLike | Sequence[PathLike] | None = None, *, texts: Iterable[str] | None = None,
+            ids: Iterable[str] | None = None, strict: bool = False, progress: bool | None = None) -> int:
+        """Add documents without re-analysing the ones already indexed.
+
+        Give either ``paths`` (files and directories, loaded as in
+        :meth:`from_corpus`) or ``texts`` (with optional ``ids``). Existing
+        doc_ids, passage ids and unit numbers do not change; a passage whose
+        text is already indexed gains a source. Weights (idf, lengths) are
+        recomputed from the stored counts. Questions asked meanwhile from
+        other threads are answered from the index as it was before.
+
+        Returns
+        -------
+        int
+            The number of documents added.
+        """
+        if (paths is None) == (texts is None):
+            raise InputTypeError("give either paths or texts to add()")
+        new = Corpus.from_texts(texts, ids) if texts is not None else load_corpus(
+            paths, split=self.settings.split, strict=strict)
+        with self._write_lock:
+            clash = [d for d in new if d in self.corpus.documents]
+            if clash:
+                raise InputError(
+                    f"doc_id {clash[0]!r} is already in the index ({len(clash)} clash(es)); doc_ids must be unique")
+            docs = list(new.values())
+            s = self.settings
+            segment = extend_segment(self._parts.segment, docs, unit=s.unit, title_boost=s.title_boost,
+                                     splitter=self.splitter_, analyzer=self.analyzer_, progress=progress)
+            parts = self._make_parts(segment)
+            for doc in docs:
+                self.corpus.add(doc)
+            self.corpus.problems.extend(new.problems)
+            self._parts = parts  # one reference swap: questions see before or after
+        return len(docs)
+
+    # -- asking -----------------------------------------------------------
+    def ask_many(self, questions: Sequence[str], k: int = 5) -> list[Answer]:
+        """Answer many questions at once (vectorised scoring).
+
+        Parameters
+        ----------
+        questions : sequence of str
+        k : int, default=5
+            Maximum number of distinct passages per answer.
+
+        Returns
+        -------
+        list of Answer, in the order of ``questions``.
+        """
+        k = check_k(k)
+        if isinstance(questions, str):
+            raise InputTypeError("questions must be a list of strings; use ask() for one question")
+        questions = [check_question(q, f"questions[{i}]") for i, q in enumerate(questions)]
+        parts = self._parts
+        terms = [self.analyzer_(q) for q in questions]
+        hits = parts.scorer.retrieve(terms, questions, parts.composer.candidates(k))
+        compose = parts.composer
+        return [compose.answer(q, t, compose.select(u, s, k)) for q, t, (u, s) in zip(questions, terms, hits)]
+
+    def ask(self, question: str, k: int = 5) -> Answer:
+        """Answer one question: up to ``k`` distinct passages, best first.
+
+        A question that shares no term with the corpus (including one made
+        only of stop words) gets an empty answer.
+
+        Raises
+        ------
+        TypeError
+            ``question`` is not a string or ``k`` not an integer.
+        ValueError
+            ``question`` is empty or white space, or ``k < 1``.
+        """
+        return self.ask_many([check_question(question)], k)[0]
+
+    def search(self, queries: Sequence[str] | Any, k: int = 1000, *,
+               level: Literal["unit", "document"] | None = None,
+               aggregate: Literal["max", "sum"] = "max") -> pd.DataFrame:
+        """A retrieval run: ``qid, docno, score, rank`` for every query.
+
+        Parameters
+        ----------
+        queries : list of str, mapping qid -> text, or DataFrame with
+            ``qid`` and ``query`` columns. A list gets qids "1", "2", ...
+        k : int, default=1000
+            Results per query.
+        level : {"unit", "document"} or None
+            ``"unit"``: docno is the passage id (passage indexes) or the
+            doc_id (document indexes). ``"document"``: docno is always a
+            doc_id; passage scores are aggregated per document with
+            ``aggregate`` (``"max"``: the best passage; ``"sum"``: all
+            matching passages). Default: ``"document"``.
+        """
+        k = check_k(k)
+        level = check_choice("level", level or "document", ("unit", "document"))
+        aggregate = check_choice("aggregate", aggregate, ("max", "sum"))
+        parts = self._parts
+        return search_run(parts.scorer, parts.segment.table, self.analyzer_, self.settings.unit, queries, k,
+                          level, aggregate)
+
+    # -- provenance views ---------------------------------------------------
+    @property
+    def table_(self):
+        """The passage table (occurrences, units, provenance)."""
+        return self._parts.segment.table
+
+    @property
+    def index_(self):
+        """The term index."""
+        return self._parts.segment.index
+
+    @property
+    def scorer_(self) -> Scorer:
+        return self._parts.scorer
+
+    @property
+    def n_passages(self) -> int:
+        """Number of passage occurrences (before de-duplication)."""
+        return self.table_.n_passages
+
+    @property
+    def n_units(self) -> int:
+        """Number of distinct passages (or documents) indexed."""
+        return self.table_.n_units
+
+    def sources(self, unit: int) -> tuple[Source, ...]:
+        """Every place unit ``unit`` occurs, in corpus order."""
+        return self.table_.sources(unit)
+
+    def in_context(self, passage: Passage | Source, sentences: int = 2) -> ContextView:
+        """Show a passage (or any source of one) inside its document: up to
+        ``sentences`` passages before and after it, the passage highlighted.
+
+        The view displays as HTML in a notebook and as text in a terminal.
+        """
+        return self.table_.in_context(passage, sentences)
+
+    def passages_frame(self) -> pd.DataFrame:
+        """Every passage occurrence: ``id, text, doc_id, start, end, unit, is_heading, is_fragment``."""
+        return self.table_.frame()
+
+    def __repr__(self) -> str:
+        s = self.settings
+        return (f"<spasmqa.QA: {len(self.corpus)} documents, {self.n_passages} {s.unit}s "
+                f"({self.n_units} distinct), {len(self.index_.vocabulary_)} terms, {s.weighting}>")
+
+
+def _weighting(settings: Settings) -> dict[str, Any]:
+    return {"weighting": settings.weighting, "k1": settings.k1, "b": settings.b,
+            "sublinear_tf": settings.sublinear_tf, "pivot_slope": settings.pivot_slope}
+
+
+def _term_index(settings: Settings):
+    from .index import TermIndex
+
+    return TermIndex(**_weighting(settings))
+
+
+def _expander(settings: Settings, analyzer: Analyzer, tables: Tables) -> Expander | None:
+    if tables.synonyms is None and tables.intents is None:
+        return None
+    return Expander(analyzer, synonyms=tables.synonyms, synonym_weight=settings.synonym_weight,
+                    intents=tables.intents, intent_weight=settings.intent_weight)

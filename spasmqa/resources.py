@@ -1,0 +1,19 @@
+"""Where the files shipped inside the package live (one definition)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["data_path", "default_corpus_path"]
+
+_DATA = Path(__file__).resolve().parent / "data"
+
+
+def data_path(name: str) -> Path:
+    """Path of a file shipped in ``spasmqa/data`` (tables, question sets, corpus)."""
+    return _DATA / name
+
+
+def default_corpus_path() -> Path:
+    """Path of the default corpus shipped with spasmqa (web snippets about back spasms)."""
+    return data_path("back_spasms.txt")

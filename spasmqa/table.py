@@ -1,0 +1,204 @@
+"""The passage table: every place a passage occurs, and what it is a copy of.
+
+An *occurrence* is one passage at one place: document number, character
+span, flags (heading, fragment, refers back) and the *unit* it belongs to.
+Passages with the same normalised text are one unit, which remembers every
+place it occurs. The table answers provenance questions (where else does
+this text occur, what is around it, which heading is above it) with array
+operations, and gives the scorer the links along which context flows.
+
+The occurrence schema is defined here once (:data:`OCCURRENCE_SCHEMA`);
+building fills it (:mod:`spasmqa.build`) and storage writes and checks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+
+from .answer import Context, ContextView, Passage, Source, passage_id
+from .corpus import Document
+from .errors import InputError, InputTypeError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["OCCURRENCE_SCHEMA", "UNIT_SCHEMA", "PassageTable"]
+
+#: Per-occurrence arrays and their dtypes (compact: at 10^6 passages a list
+#: of Python ints would cost hundreds of megabytes).
+OCCURRENCE_SCHEMA: dict[str, type] = {"doc": np.int32, "start": np.int64, "end": np.int64, "heading": np.bool_,
+                                      "fragment": np.bool_, "anaphor": np.bool_, "unit": np.int32}
+#: Per-unit arrays: the unit's first occurrence (its text and main place).
+UNIT_SCHEMA: dict[str, type] = {"first_occ": np.int64}
+
+
+class PassageTable:
+    """Occurrences of passages in documents, grouped into units.
+
+    Parameters
+    ----------
+    documents : sequence of Document
+        In document-number order (occurrence ``doc`` values index it).
+    occurrences : mapping of name -> array
+        One array per field of :data:`OCCURRENCE_SCHEMA`, all of one length,
+        in corpus order (document, then position).
+    first_occ : array of int
+        Per unit, its first occurrence.
+    """
+
+    def __init__(self, documents: Sequence[Document], occurrences: Mapping[str, Sequence],
+                 first_occ: Sequence[int]) -> None:
+        self.documents = list(documents)
+        self.doc_ids = [d.doc_id for d in self.documents]
+        self._doc_number = {d: i for i, d in enumerate(self.doc_ids)}
+        # Copies, never views of a builder's buffers.
+        for name, dtype in OCCURRENCE_SCHEMA.items():
+            setattr(self, f"occ_{name}", np.array(occurrences[name], dtype=dtype))
+        self.unit_first_occ = np.array(first_occ, dtype=np.int64)
+        self._derive()
+
+    occ_doc: np.ndarray
+    occ_start: np.ndarray
+    occ_end: np.ndarray
+    occ_heading: np.ndarray
+    occ_fragment: np.ndarray
+    occ_anaphor: np.ndarray
+    occ_unit: np.ndarray
+
+    def _derive(self) -> None:
+        """Lookup structures computed from the occurrence arrays."""
+        n_units = len(self.unit_first_occ)
+        # Occurrences of each unit, in corpus order.
+        self.unit_occ = np.argsort(self.occ_unit, kind="stable")
+        self.unit_occ_indptr = np.concatenate([[0], np.cumsum(np.bincount(self.occ_unit, minlength=n_units))])
+        self.unit_fragment = self.occ_fragment[self.unit_first_occ] if n_units else np.zeros(0, bool)
+        self.unit_heading = self.occ_heading[self.unit_first_occ] if n_units else np.zeros(0, bool)
+        # Index of the nearest heading at or before each occurrence in its document (-1: none).
+        n = len(self.occ_doc)
+        idx = np.where(self.occ_heading, np.arange(n), -1)
+        last = np.maximum.accumulate(idx) if n else idx
+        valid = (last >= 0) & (self.occ_doc[np.clip(last, 0, None)] == self.occ_doc) if n else last >= 0
+        self.occ_heading_of = np.where(valid, last, -1)
+
+    def extended(self, documents: Sequence[Document], occurrences: Mapping[str, Sequence],
+                 first_occ: Sequence[int]) -> PassageTable:
+        """A new table with more documents; their occurrence ``doc`` numbers
+        and ``first_occ`` are relative to the new documents."""
+        n_docs, n_occ = len(self.documents), self.n_passages
+        occ = {}
+        for name, dtype in OCCURRENCE_SCHEMA.items():
+            new = np.asarray(occurrences[name], dtype=dtype)
+            if name == "doc":
+                new = new + np.int32(n_docs)
+            occ[name] = np.concatenate([getattr(self, f"occ_{name}"), new])
+        first = np.concatenate([self.unit_first_occ, np.asarray(first_occ, dtype=np.int64) + n_occ])
+        return PassageTable(self.documents + list(documents), occ, first)
+
+    # -- sizes and lookups -------------------------------------------------
+    @property
+    def n_passages(self) -> int:
+        """Number of passage occurrences (before de-duplication)."""
+        return len(self.occ_doc)
+
+    @property
+    def n_units(self) -> int:
+        """Number of distinct passages (or documents)."""
+        return len(self.unit_first_occ)
+
+    def text(self, o: int) -> str:
+        """The text of occurrence ``o``."""
+        return self.documents[self.occ_doc[o]].text[self.occ_start[o]:self.occ_end[o]]
+
+    def unit_text(self, u: int) -> str:
+        return self.text(int(self.unit_first_occ[u]))
+
+    def source(self, o: int) -> Source:
+        return Source(self.doc_ids[self.occ_doc[o]], int(self.occ_start[o]), int(self.occ_end[o]))
+
+    def sources(self, unit: int) -> tuple[Source, ...]:
+        """Every place unit ``unit`` occurs, in corpus order."""
+        occs = self.unit_occ[self.unit_occ_indptr[unit]:self.unit_occ_indptr[unit + 1]]
+        return tuple(self.source(o) for o in occs)
+
+    def context(self, o: int) -> Context:
+        """Sentences before and after occurrence ``o``, and its heading."""
+        d = self.occ_doc[o]
+        before = self.text(o - 1) if o > 0 and self.occ_doc[o - 1] == d else ""
+        after = self.text(o + 1) if o + 1 < self.n_passages and self.occ_doc[o + 1] == d else ""
+        h = self.occ_heading_of[o]
+        heading = self.text(h) if h >= 0 and h != o else None
+        return Context(before=before, after=after, heading=heading)
+
+    def unit_docno(self, u: int, unit_kind: str) -> str:
+        """The docno of a unit in a run: the doc_id of a document unit, else the passage id."""
+        o = int(self.unit_first_occ[u])
+        return self.doc_ids[self.occ_doc[o]] if unit_kind == "document" else passage_id(self.text(o))
+
+    def unit_doc_matrix(self) -> sp.csr_matrix:
+        """Binary (n_units, n_docs): which documents each unit occurs in."""
+        m = sp.csr_matrix(
+            (np.ones(self.n_passages, dtype=np.float32), (self.occ_unit, self.occ_doc)),
+            shape=(self.n_units, len(self.doc_ids)),
+        )
+        m.data[:] = 1.0  # a unit twice in one document still counts once
+        return m
+
+    # -- links along which context flows -----------------------------------
+    def heading_links(self, scope: int) -> tuple[np.ndarray, np.ndarray]:
+        """(heading unit, unit) pairs: the unit occurs under that heading,
+        at most ``scope`` passages below it (headings themselves excluded)."""
+        o = np.arange(self.n_passages)
+        h = self.occ_heading_of
+        ok = (h >= 0) & (h != o) & (o - h <= scope) & ~self.occ_heading
+        return self.occ_unit[h[ok]], self.occ_unit[ok]
+
+    def anaphora_links(self) -> tuple[np.ndarray, np.ndarray]:
+        """(antecedent unit, unit) pairs: an occurrence of the unit refers back
+        ("This muscle ...") to the passage just before it. Fragments refer to nothing."""
+        if self.n_passages < 2:
+            return np.zeros(0, np.int32), np.zeros(0, np.int32)
+        o = np.flatnonzero(self.occ_anaphor[1:]) + 1
+        o = o[(self.occ_doc[o - 1] == self.occ_doc[o]) & ~self.occ_fragment[o]]
+        return self.occ_unit[o - 1], self.occ_unit[o]
+
+    # -- views ---------------------------------------------------------------
+    def in_context(self, passage: Passage | Source, sentences: int = 2) -> ContextView:
+        """A passage (or any source of one) inside its document: up to
+        ``sentences`` passages before and after it, the passage highlighted."""
+        if not isinstance(passage, (Passage, Source)):
+            raise InputTypeError(f"expected a Passage or Source, got {type(passage).__name__}")
+        if isinstance(sentences, bool) or not isinstance(sentences, int) or sentences < 0:
+            raise InputError(f"sentences must be an integer >= 0, got {sentences!r}")
+        d = self._doc_number.get(passage.doc_id)
+        if d is None:
+            raise InputError(f"no document with doc_id {passage.doc_id!r} in this index")
+        doc = self.documents[d]
+        occs = np.flatnonzero(self.occ_doc == d)
+        here = occs[(self.occ_start[occs] == passage.start) & (self.occ_end[occs] == passage.end)]
+        if len(here) == 0:
+            raise InputError(f"no passage at {passage.doc_id} [{passage.start}:{passage.end}]")
+        i = int(np.searchsorted(occs, here[0]))
+        lo = int(self.occ_start[occs[max(0, i - sentences)]])
+        hi = int(self.occ_end[occs[min(len(occs) - 1, i + sentences)]])
+        return ContextView(doc_id=doc.doc_id, text=doc.text[lo:hi], mark_start=passage.start - lo,
+                           mark_end=passage.end - lo, offset=lo, path=doc.path)
+
+    def frame(self) -> pd.DataFrame:
+        """Every passage occurrence: ``id, text, doc_id, start, end, unit, is_heading, is_fragment``."""
+        import pandas as pd
+
+        texts = [self.text(o) for o in range(self.n_passages)]
+        return pd.DataFrame({
+            "id": [passage_id(t) for t in texts],
+            "text": texts,
+            "doc_id": [self.doc_ids[d] for d in self.occ_doc],
+            "start": self.occ_start,
+            "end": self.occ_end,
+            "unit": self.occ_unit,
+            "is_heading": self.occ_heading,
+            "is_fragment": self.occ_fragment,
+        })
