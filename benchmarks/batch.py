@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from speed import synthetic_passages, synthetic_queries  # noqa: E402
+from speed import synthetic_passages, synthetic_queries
 
-import spasmqa  # noqa: E402
+import spasmqa
 
 
 def main(argv=None) -> int:

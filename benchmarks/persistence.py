@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from speed import synthetic_passages, synthetic_queries  # noqa: E402
+from speed import synthetic_passages, synthetic_queries
 
 LOAD_AND_ASK = """
 import json, sys, time

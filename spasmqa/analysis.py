@@ -144,13 +144,13 @@ class Analyzer:
         # The hot loop of index building: a dict lookup per token, with a
         # method call only for tokens not seen before.
         cache = self._cache
-        terms = []
+        terms: list[str] = []
         for token in self._token_re.findall(unicodedata.normalize("NFKC", text)):
             term = cache.get(token, _MISSING)
             if term is _MISSING:
                 term = self._term(token)
             if term is not None:
-                terms.append(term)
+                terms.append(term)  # type: ignore[arg-type]  # _MISSING was replaced above
         return terms
 
     def term_of(self, word: str) -> str | None:
@@ -159,4 +159,5 @@ class Analyzer:
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if k != "stop_words")
-        return f"Analyzer(stop_words={'custom' if not isinstance(self.stop_words, (str, type(None))) else repr(self.stop_words)}, {params})"
+        stop = "custom" if not isinstance(self.stop_words, (str, type(None))) else repr(self.stop_words)
+        return f"Analyzer(stop_words={stop}, {params})"

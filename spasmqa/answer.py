@@ -111,7 +111,8 @@ class Passage:
         return Source(self.doc_id, self.start, self.end)
 
     def __str__(self) -> str:
-        more = f" (+{len(self.sources) - 1} more place{'s' if len(self.sources) > 2 else ''})" if len(self.sources) > 1 else ""
+        n = len(self.sources)
+        more = f" (+{n - 1} more place{'s' if n > 2 else ''})" if n > 1 else ""
         return f"[{self.rank}] {self.score:.3f}  {self.text}\n     {self.doc_id} [{self.start}:{self.end}]{more}"
 
     def _repr_html_(self) -> str:

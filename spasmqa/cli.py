@@ -14,6 +14,7 @@ import sys
 import time
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 from ._version import __version__
 from .errors import InputError, SpasmqaError
@@ -38,8 +39,8 @@ def _parse_value(v: str) -> object:
     return v
 
 
-def _options(pairs: Sequence[str] | None) -> dict[str, object]:
-    out: dict[str, object] = {}
+def _options(pairs: Sequence[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
         if not sep or not name:
@@ -59,7 +60,8 @@ def _positive_int(text: str) -> int:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="spasmqa", description="Question answering with provenance over text corpora.")
+    parser = argparse.ArgumentParser(prog="spasmqa",
+                                     description="Question answering with provenance over text corpora.")
     parser.add_argument("--version", action="version", version=f"spasmqa {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -78,7 +80,8 @@ def _build_parser() -> argparse.ArgumentParser:
     idx.add_argument("--set", action="append", metavar="NAME=VALUE", help=_OPTION_HELP)
     idx.add_argument("--strict", action="store_true", help="fail on the first file that cannot be loaded")
     bar = idx.add_mutually_exclusive_group()
-    bar.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show a progress bar")
+    bar.add_argument("--progress", dest="progress", action="store_true", default=None,
+                     help="always show a progress bar")
     bar.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
     idx.add_argument("--overwrite", action="store_true", help="replace an existing index at --out")
 

@@ -13,8 +13,8 @@ import os
 import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from .analysis import Analyzer
 from .errors import InputError
@@ -214,7 +214,7 @@ class Tables:
 
 def load_tables(settings: Any, current: Tables | None = None, before: Any = None) -> Tables:
     """The tables the settings name; unchanged ones are kept from ``current``."""
-    def table(name: str, cls: type) -> Any:
+    def table(name: str, cls: Any) -> Any:
         value = getattr(settings, name)
         if current is not None and before is not None and getattr(before, name) == value:
             return getattr(current, name)

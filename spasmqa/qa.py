@@ -69,8 +69,9 @@ class QA:
     >>> p = ans.passages[0]
     >>> qa.corpus[p.doc_id].text[p.start:p.end] == p.text
     True
-    >>> qa.with_settings(intents=False).ask("what causes lower back spasms").passages[0].doc_id
-    'back_spasms.txt#1'
+    >>> plain = qa.with_settings(intents=False, synonyms=False)   # no rebuild
+    >>> plain.settings.intents, plain.n_units == qa.n_units
+    (False, True)
     """
 
     def __init__(self, corpus: Corpus, settings: Settings | None = None, *, progress: bool | None = None) -> None:
@@ -284,11 +285,10 @@ class QA:
             matching passages). Default: ``"document"``.
         """
         k = check_k(k)
-        level = check_choice("level", level or "document", ("unit", "document"))
-        aggregate = check_choice("aggregate", aggregate, ("max", "sum"))
+        by = str(check_choice("level", level or "document", ("unit", "document")))
+        how = str(check_choice("aggregate", aggregate, ("max", "sum")))
         parts = self._parts
-        return search_run(parts.scorer, parts.segment.table, self.analyzer_, self.settings.unit, queries, k,
-                          level, aggregate)
+        return search_run(parts.scorer, parts.segment.table, self.analyzer_, self.settings.unit, queries, k, by, how)
 
     # -- provenance views ---------------------------------------------------
     @property

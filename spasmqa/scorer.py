@@ -111,7 +111,7 @@ class Scorer:
         out = scores
         if self.heading_matrix is not None:
             out = out + scores @ self.heading_matrix
-        if self.anaphora_matrix is not None:
+        if self.anaphora_matrix is not None and self._anaphora_in is not None:
             lead = (scores @ self.anaphora_matrix - scores.multiply(self._anaphora_in[None, :])).tocsr()
             np.maximum(lead.data, 0.0, out=lead.data)
             lead.eliminate_zeros()
@@ -138,7 +138,10 @@ class Scorer:
                         u[t] = max(u.get(t, 0.0), w)
             union.append(u)
         q_norms = self._expansion_norms(terms, union)  # each question's scale, as for its own terms
-        member_rows, row_norm, row_group, group_question = [], [], [], []
+        member_rows: list[Mapping[str, float]] = []
+        row_norm: list[float] = []
+        row_group: list[int] = []
+        group_question: list[int] = []
         for qi, gs in enumerate(groups):
             for g in gs:
                 for m in g:
@@ -168,11 +171,10 @@ class Scorer:
         if not s.prf or scores.nnz == 0:
             return scores
         # Feedback units: the top prf_docs of each question, equally weighted.
-        rows, cols = [], []
-        for r, (units, _) in enumerate(top_k_rows(scores, s.prf_docs)):
-            rows.extend([r] * len(units))
-            cols.extend(units.tolist())
-        fb = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=scores.shape)
+        top = top_k_rows(scores, s.prf_docs)
+        fb_rows = np.repeat(np.arange(len(top)), [len(units) for units, _ in top])
+        fb_cols = np.concatenate([units for units, _ in top])
+        fb = sp.csr_matrix((np.ones(len(fb_rows)), (fb_rows, fb_cols)), shape=scores.shape)
         centroid = (fb @ index.forward()).tocsr()
         keep = top_k_rows(centroid, s.prf_terms)
         rows = np.repeat(np.arange(len(keep)), [len(c) for c, _ in keep])

@@ -29,8 +29,8 @@ import json
 import os
 import shutil
 import tempfile
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -52,7 +52,7 @@ FORMAT_NAME = "spasmqa-index"
 FORMAT_VERSION = 2  # 2: settings name the stemmer; in version 1, stem=True meant plain Snowball
 # Arrays of passages.npz: the occurrence schema, and each unit's first occurrence.
 _OCC_ARRAYS = {**OCCURRENCE_SCHEMA, **{f"unit_{name}": dtype for name, dtype in UNIT_SCHEMA.items()}}
-_TABLES = {"synonyms": SynonymTable, "intents": IntentTable}
+_TABLES: dict[str, Any] = {"synonyms": SynonymTable, "intents": IntentTable}
 
 
 @dataclass
@@ -108,7 +108,8 @@ def save_index(path: str | os.PathLike, *, settings: Settings, segment: Segment,
         if not overwrite:
             raise FileExistsError(f"{target} already exists; pass overwrite=True (CLI: --overwrite) to replace it")
         if target.is_dir() and not (target / "manifest.json").exists() and any(target.iterdir()):
-            raise FileExistsError(f"{target} is a non-empty directory that is not a spasmqa index; refusing to replace it")
+            raise FileExistsError(
+                f"{target} is a non-empty directory that is not a spasmqa index; refusing to replace it")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".spasmqa-", dir=target.parent))
     table, index = segment.table, segment.index
@@ -193,8 +194,8 @@ def _read_manifest(root: Path) -> dict[str, Any]:
         if not f.is_file():
             raise IndexFormatError(f"index file {name} is missing from {root}")
         if f.stat().st_size != meta.get("bytes"):
-            raise IndexFormatError(
-                f"index file {name} is truncated or changed: {f.stat().st_size} bytes, manifest says {meta.get('bytes')}")
+            raise IndexFormatError(f"index file {name} is truncated or changed: {f.stat().st_size} bytes, "
+                                   f"manifest says {meta.get('bytes')}")
         if _sha256(f) != meta["sha256"]:
             raise IndexFormatError(f"index file {name} is corrupted: its SHA-256 does not match the manifest")
     return manifest

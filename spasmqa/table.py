@@ -14,7 +14,7 @@ building fills it (:mod:`spasmqa.build`) and storage writes and checks it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -50,8 +50,8 @@ class PassageTable:
         Per unit, its first occurrence.
     """
 
-    def __init__(self, documents: Sequence[Document], occurrences: Mapping[str, Sequence],
-                 first_occ: Sequence[int]) -> None:
+    def __init__(self, documents: Sequence[Document], occurrences: Mapping[str, Any],
+                 first_occ: Any) -> None:
         self.documents = list(documents)
         self.doc_ids = [d.doc_id for d in self.documents]
         self._doc_number = {d: i for i, d in enumerate(self.doc_ids)}
@@ -84,14 +84,14 @@ class PassageTable:
         valid = (last >= 0) & (self.occ_doc[np.clip(last, 0, None)] == self.occ_doc) if n else last >= 0
         self.occ_heading_of = np.where(valid, last, -1)
 
-    def extended(self, documents: Sequence[Document], occurrences: Mapping[str, Sequence],
-                 first_occ: Sequence[int]) -> PassageTable:
+    def extended(self, documents: Sequence[Document], occurrences: Mapping[str, Any],
+                 first_occ: Any) -> PassageTable:
         """A new table with more documents; their occurrence ``doc`` numbers
         and ``first_occ`` are relative to the new documents."""
         n_docs, n_occ = len(self.documents), self.n_passages
-        occ = {}
+        occ: dict[str, np.ndarray] = {}
         for name, dtype in OCCURRENCE_SCHEMA.items():
-            new = np.asarray(occurrences[name], dtype=dtype)
+            new: np.ndarray = np.asarray(occurrences[name], dtype=dtype)
             if name == "doc":
                 new = new + np.int32(n_docs)
             occ[name] = np.concatenate([getattr(self, f"occ_{name}"), new])

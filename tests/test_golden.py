@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from golden import CONFIGS, GOLDEN, questions, snapshot
 
 import spasmqa
-from golden import CONFIGS, GOLDEN, questions, snapshot
 
 EXPECTED = json.loads(GOLDEN.read_text(encoding="utf-8"))
 
