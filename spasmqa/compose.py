@@ -60,8 +60,7 @@ class Composer:
         units, scores = units[order], scores[order]
         if not (s.near_duplicate < 1.0 or s.mmr_lambda < 1.0):
             return [(int(u), float(v), []) for u, v in zip(units[:k], scores[:k])]
-        f = self.index.forward()[units]
-        sims = (f @ f.T).toarray()
+        sims = self._similarities(units)
         chosen: list[int] = []
         dropped: dict[int, list[int]] = {}
         remaining = list(range(len(units)))
@@ -81,6 +80,16 @@ class Composer:
                 continue
             chosen.append(pick)
         return [(int(units[c]), float(scores[c]), dropped.get(c, [])) for c in chosen]
+
+    def _similarities(self, units: np.ndarray) -> np.ndarray:
+        """Cosine similarities between the candidates' unit vectors (dense, small)."""
+        ptr, terms, vals = self.index.forward_arrays()
+        counts = ptr[units + 1] - ptr[units]
+        pos = np.repeat(ptr[units] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        cols, inverse = np.unique(terms[pos], return_inverse=True)
+        dense = np.zeros((len(units), len(cols)))
+        dense[np.repeat(np.arange(len(units)), counts), inverse] = vals[pos]
+        return dense @ dense.T
 
     def answer(self, question: str, terms: Sequence[str], picked: Selection) -> Answer:
         """The :class:`Answer` for selected units."""

@@ -351,6 +351,29 @@ class TermIndex:
             q = sp.csr_matrix((data, q.indices, q.indptr), shape=q.shape)
         return sp.csr_matrix(q, shape=(q.shape[0], n_terms), dtype=self.dtype)
 
+    def question_terms(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray, float]:
+        """One question's known terms: (term ids ascending, float64 weights, norm).
+
+        The weights are those of :meth:`query_matrix` before its cast to
+        ``dtype``; ``norm`` is what TF-IDF divided them by (0 when the
+        question has no known term; 1 for BM25).
+        """
+        get = self.vocabulary_.get
+        ids = [i for i in map(get, tokens) if i is not None]
+        if not ids:
+            return np.zeros(0, np.int64), np.zeros(0), 0.0
+        tids, counts = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
+        data = counts.astype(np.float64)
+        if self.weighting != "tfidf":
+            return tids, data, 1.0
+        if self.sublinear_tf:
+            sublinear(data)
+        data *= self.idf_[tids]
+        norm = float(np.sqrt(sum(x * x for x in data.tolist())))  # sequential, as query_matrix's bincount
+        if norm > 0:
+            data /= norm
+        return tids, data, norm
+
     def query_norms(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
         """Per question, the norm :meth:`query_matrix` divides its tf-idf by (1 for BM25, or none)."""
         n = len(token_lists)
@@ -396,6 +419,11 @@ class TermIndex:
         for lo in range(0, len(token_lists), QUERY_BLOCK):
             results.extend(top_k_rows(self.score(token_lists[lo:lo + QUERY_BLOCK]), k))
         return results
+
+    def forward_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The unit-major layout of :meth:`forward` as arrays ``(indptr, terms, values)``."""
+        f = self.forward()
+        return f.indptr, f.indices, f.data
 
     def forward(self) -> sp.csr_matrix:
         """Row-normalised unit vectors ``(n_units, n_terms)``, for similarity

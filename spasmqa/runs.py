@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import InputError, InputTypeError
-from .index import top_k_rows
+from .index import top_k
 from .validation import check_question
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -74,35 +74,45 @@ def queries_table(queries: Any) -> tuple[list[str], list[str]]:
     return qids, texts
 
 
+def _per_document(units: np.ndarray, scores: np.ndarray, u2d: sp.csr_matrix, how: str
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Unit scores aggregated per document: the best unit ("max") or all of them ("sum")."""
+    ptr, docs_of = u2d.indptr, u2d.indices
+    counts = ptr[units + 1] - ptr[units]
+    pos = np.repeat(ptr[units] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    docs = docs_of[pos].astype(np.int64)
+    vals = np.repeat(scores, counts)
+    if len(docs) == 0:
+        return docs, vals
+    order = np.argsort(docs, kind="stable")
+    docs, vals = docs[order], vals[order]
+    starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+    return docs[starts], (np.maximum if how == "max" else np.add).reduceat(vals, starts)
+
+
 def search_run(scorer: Scorer, table: PassageTable, analyzer: Analyzer, unit_kind: str, queries: Any, k: int,
                level: str, aggregate: str) -> pd.DataFrame:
     """The run of :meth:`spasmqa.QA.search` (arguments already checked there)."""
     import pandas as pd
 
     qids, texts = queries_table(queries)
-    terms = [analyzer(t) for t in texts]
+    u2d = table.unit_doc_matrix() if level == "document" else None
+    how = "sum" if unit_kind == "document" else aggregate  # a document unit is one document
     rows_q: list[np.ndarray] = []
     rows_d: list[np.ndarray] = []
     rows_s: list[np.ndarray] = []
-    by_doc = level == "document"
-    u2d = table.unit_doc_matrix() if by_doc else None
-    for lo, scores in scorer.score_blocks(terms, texts):
+    for i, text in enumerate(texts):
+        units, scores = scorer.score_one(analyzer(text), text)
         if u2d is not None:
-            if aggregate == "sum" or unit_kind == "document":
-                doc_scores = (scores @ u2d).tocsr()
-            else:
-                doc_scores = rowwise_max(scores, u2d)
-            hits = top_k_rows(doc_scores, k)
-        else:
-            hits = top_k_rows(scores, k)
-        for j, (cols, vals) in enumerate(hits):
-            rows_q.append(np.full(len(cols), lo + j))
-            rows_d.append(cols)
-            rows_s.append(vals)
+            units, scores = _per_document(units, scores, u2d, how)
+        cols, vals = top_k(units, scores, k)
+        rows_q.append(np.full(len(cols), i))
+        rows_d.append(cols)
+        rows_s.append(vals)
     qi = np.concatenate(rows_q) if rows_q else np.zeros(0, int)
     di = np.concatenate(rows_d) if rows_d else np.zeros(0, int)
     sc = np.concatenate(rows_s) if rows_s else np.zeros(0)
-    if by_doc:
+    if u2d is not None:
         docnos = np.asarray(table.doc_ids, dtype=object)[di] if len(di) else np.zeros(0, object)
     else:
         docnos = np.asarray([table.unit_docno(int(u), unit_kind) for u in di], dtype=object)

@@ -1,201 +1,244 @@
-"""Scoring questions against a segment: terms, expansion, feedback, context.
+"""The fast path: one question at a time, from the index's own arrays.
 
-A :class:`Scorer` is made from a :class:`~spasmqa.build.Segment` and the
-query-time settings. It turns analysed questions into sparse score rows
-``(n_questions, n_units)``:
+:class:`Scorer` computes exactly what the reference
+(:class:`~spasmqa.sparse_scorer.SparseScorer`) computes, in the same order
+of floating-point operations, but without building a sparse matrix per
+question: postings are gathered and accumulated into per-thread dense
+buffers, and only the units a question touches are read back and reset.
+Costs grow with the postings of the question's terms, not with the corpus.
 
-1. the question's own terms against the postings;
-2. pseudo-relevance feedback, if enabled;
-3. synonym groups (per group, the best member a unit matches);
-4. intent cues, only for questions whose own terms matched something;
-5. context flow: a unit inherits from the heading above it and moves
-   towards the sentence it refers back to.
-
-Everything is a sparse product over a block of questions; nothing loops over
-units in Python.
+Pseudo-relevance feedback (off by default) is delegated to the reference.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Mapping, Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
 from .build import Segment
 from .expansion import Expander
-from .index import QUERY_BLOCK, top_k_rows
+from .index import top_k
 from .settings import Settings
+from .sparse_scorer import SparseScorer
 
 __all__ = ["Scorer"]
 
-Groups = Sequence[Sequence[Mapping[str, float]]]
+_EMPTY_UNITS = np.zeros(0, dtype=np.int64)
 
 
-def _link_matrix(r: np.ndarray, c: np.ndarray, weight: float, n_units: int) -> sp.csr_matrix | None:
-    """Sparse (n_units, n_units) with ``weight`` at each (r, c), r != c; repeated
-    pairs are capped at ``weight``."""
-    keep = r != c
-    if weight <= 0 or not keep.any():
-        return None
-    m = sp.coo_matrix((np.full(int(keep.sum()), weight), (r[keep], c[keep])), shape=(n_units, n_units)).tocsr()
-    m.sum_duplicates()
-    np.minimum(m.data, weight, out=m.data)
-    return m
+def _sorted_sum(units: np.ndarray, vals: np.ndarray, reduce: np.ufunc) -> tuple[np.ndarray, np.ndarray]:
+    """Reduce values per unit (stable: equal units keep their order)."""
+    if len(units) == 0:
+        return units, vals
+    order = np.argsort(units, kind="stable")
+    units, vals = units[order], vals[order]
+    starts = np.flatnonzero(np.r_[True, units[1:] != units[:-1]])
+    return units[starts], reduce.reduceat(vals, starts)
 
 
 class Scorer:
-    """Scores analysed questions against one segment under query-time settings."""
+    """Scores one analysed question at a time against a segment (see the module docstring)."""
 
     def __init__(self, segment: Segment, settings: Settings, expander: Expander | None) -> None:
+        self.reference = SparseScorer(segment, settings, expander)
         self.segment = segment
-        self.index = segment.index
         self.settings = settings
         self.expander = expander
-        table, n = segment.table, segment.table.n_units
-        # H[h, u]: u sits under heading h; scores flow as S + S @ H.
-        self.heading_matrix = _link_matrix(*table.heading_links(settings.heading_scope), settings.heading_weight, n)
-        # A[p, u]: u refers back to p.
-        self.anaphora_matrix = _link_matrix(*table.anaphora_links(), settings.anaphora_weight, n)
-        self._anaphora_in = (np.asarray(self.anaphora_matrix.sum(axis=0)).ravel()
-                             if self.anaphora_matrix is not None else None)
+        index = self.index = segment.index
+        postings = index.postings_
+        self._ptr, self._units, self._weights = postings.indptr, postings.indices, postings.data
+        self._dtype = postings.dtype.type
+        self._n = index.n_units
+        h, a = self.reference.heading_matrix, self.reference.anaphora_matrix
+        self._heading = None if h is None else (h.indptr, h.indices, h.data)
+        self._anaphora = None if a is None else (a.indptr, a.indices, a.data, self.reference._anaphora_in)
+        self._local = threading.local()
 
-    def score(self, terms: Sequence[Sequence[str]], questions: Sequence[str] | None = None) -> sp.csr_matrix:
-        """Sparse scores ``(n_questions, n_units)`` for analysed questions.
+    @property
+    def heading_matrix(self):
+        return self.reference.heading_matrix
 
-        Applies, as configured: synonym and intent expansion (needs the
-        question texts), pseudo-relevance feedback, and context flow.
-        """
+    @property
+    def anaphora_matrix(self):
+        return self.reference.anaphora_matrix
+
+    def _buffers(self) -> tuple[np.ndarray, ...]:
+        """Per-thread dense buffers, all zero (False) between questions."""
+        b = getattr(self._local, "buffers", None)
+        if b is None:
+            n = self._n
+            b = (np.zeros(n, self._dtype), np.zeros(n, self._dtype), np.zeros(n, bool), np.zeros(n), np.zeros(n),
+                 np.zeros(n), np.zeros(n, bool))
+            self._local.buffers = b
+        return b
+
+    # -- stages ----------------------------------------------------------
+    def _accumulate(self, tids: np.ndarray, weights: np.ndarray, acc: np.ndarray, seen: np.ndarray,
+                    touched: list[np.ndarray]) -> None:
+        """``acc[u] += w_t * posting(t, u)`` term by term (ascending term ids, as
+        a sparse product does); new units are appended to ``touched``."""
+        ptr, units, postings = self._ptr, self._units, self._weights
+        for t, w in zip(tids.tolist(), weights):
+            lo, hi = ptr[t], ptr[t + 1]
+            u = units[lo:hi]
+            acc[u] += w * postings[lo:hi]
+            new = u[~seen[u]]
+            if len(new):
+                seen[new] = True
+                touched.append(new)
+
+    def _extra_weights(self, extra: Mapping[str, float], norm: float) -> tuple[np.ndarray, np.ndarray]:
+        """Term ids and weights of expansion terms, as the reference weighs them."""
         index = self.index
-        groups = cues = None
-        if self.expander is not None and questions is not None:
-            vocab = index.vocabulary_
-            groups, cues = zip(*[self.expander.extra_terms(qt, t, vocab) for qt, t in zip(questions, terms)])
-        scores = self._with_feedback(index.query_matrix(terms))
-        if groups is not None and any(groups):
-            scores = (scores + self._synonym_scores(terms, groups)).tocsr()
-        if cues is not None and any(cues) and scores.nnz:
-            # Intent cues never make an answer on their own: they count only
-            # for questions whose own terms (or synonyms) match something.
-            # Within such a question they may lift a passage that states the
-            # asked-for relation ("results from") without repeating the words.
-            cue_q = index.weigh_terms(cues, self._expansion_norms(terms, cues))
-            answered = (np.diff(scores.indptr) > 0).astype(np.float64)
-            scores = (scores + sp.diags(answered) @ (cue_q @ index.postings_)).tocsr()
-        if scores.nnz and (self.heading_matrix is not None or self.anaphora_matrix is not None):
-            scores = self._context_flow(scores)
-        return scores
+        pairs = sorted((index.vocabulary_[t], w) for t, w in extra.items() if t in index.vocabulary_ and w > 0)
+        tids = np.asarray([p[0] for p in pairs], dtype=np.int64)
+        w = np.asarray([p[1] for p in pairs], dtype=np.float64)
+        if index.weighting == "tfidf" and len(w):
+            w = (1.0 / norm) * (w * index.idf_[tids])
+        return tids, w.astype(self._dtype)
 
-    def _expansion_norms(self, terms: Sequence[Sequence[str]], extra: Sequence[Mapping[str, float]]) -> np.ndarray:
-        """What expansion terms are divided by: the question's own norm, or
-        (for a question with no known term of its own, "physio") the
-        expansion's own norm, so it stands in for the question."""
-        index = self.index
-        norms = index.query_norms(terms)
-        if index.weighting != "tfidf" or not index.vocabulary_:
-            return norms
-        e = index.weigh_terms(extra, np.ones(len(extra)), dtype=np.float64)
-        e_norms = np.sqrt(np.asarray(e.multiply(e).sum(axis=1)).ravel())
-        norms = np.where(norms > 0, norms, e_norms)
-        norms[norms == 0] = 1.0
-        return norms
+    def _expansion_norm(self, own_norm: float, extra: Mapping[str, float]) -> float:
+        """The reference's norm for expansion terms: the question's own, else the expansion's."""
+        if self.index.weighting != "tfidf":
+            return 1.0
+        if own_norm > 0:
+            return own_norm
+        tids, w = self._extra_weights(extra, 1.0)
+        e = float(np.sqrt(np.sum(w.astype(np.float64) ** 2)))
+        return e if e > 0 else 1.0
 
-    def _context_flow(self, scores: sp.csr_matrix) -> sp.csr_matrix:
-        """Add what units inherit from their heading and their antecedent.
+    def _member_scores(self, tids: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ptr, units, postings = self._ptr, self._units, self._weights
+        us = [units[ptr[t]:ptr[t + 1]] for t in tids.tolist()]
+        vs = [wt * postings[ptr[t]:ptr[t + 1]] for t, wt in zip(tids.tolist(), w)]
+        if len(us) == 1:
+            return us[0], vs[0]
+        return _sorted_sum(np.concatenate(us), np.concatenate(vs), np.add)
 
-        A unit under a heading adds ``heading_weight`` times the heading's
-        score. A unit that refers back moves ``anaphora_weight`` of the way
-        towards the score of the sentence it refers to, and never past it:
-        ``own + w * max(0, antecedent - own)`` (summed over its places).
+    def _synonyms(self, groups: Sequence[Sequence[Mapping[str, float]]], own_norm: float
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Per group, the best member a unit matches; summed over groups."""
+        union: dict[str, float] = {}
+        for g in groups:
+            for m in g:
+                for t, w in m.items():
+                    union[t] = max(union.get(t, 0.0), w)
+        norm = self._expansion_norm(own_norm, union)
+        gu, gv = [], []
+        for g in groups:
+            parts = [self._member_scores(*self._extra_weights(m, norm)) for m in g]
+            parts = [p for p in parts if len(p[0])]
+            if parts:
+                u, v = _sorted_sum(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                                   np.maximum)
+                gu.append(u)
+                gv.append(v)
+        if not gu:
+            return _EMPTY_UNITS, np.zeros(0, self._dtype)
+        return _sorted_sum(np.concatenate(gu), np.concatenate(gv), np.add)
+
+    @staticmethod
+    def _links(links: tuple, units: np.ndarray, s64: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(target, contribution) of every link leaving a scored unit, sources ascending."""
+        ptr, cols, vals = links[0], links[1], links[2]
+        src = units[ptr[units + 1] > ptr[units]]
+        if len(src) == 0:
+            return _EMPTY_UNITS, np.zeros(0)
+        src.sort()
+        counts = ptr[src + 1] - ptr[src]
+        pos = np.repeat(ptr[src] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        return cols[pos].astype(np.int64), np.repeat(s64[src], counts) * vals[pos]
+
+    def _context(self, units: np.ndarray, scores: np.ndarray, s64: np.ndarray, hs64: np.ndarray,
+                 lead64: np.ndarray, mark: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Heading and reference-back flow: ``s + hs + max(0, lead - s * a_in)``.
+
+        Only the targets of links from scored units change (a unit with no
+        scored antecedent has ``lead = 0`` and gains nothing), so only they
+        are recomputed; every buffer touched is reset before returning.
         """
-        out = scores
-        if self.heading_matrix is not None:
-            out = out + scores @ self.heading_matrix
-        if self.anaphora_matrix is not None and self._anaphora_in is not None:
-            lead = (scores @ self.anaphora_matrix - scores.multiply(self._anaphora_in[None, :])).tocsr()
-            np.maximum(lead.data, 0.0, out=lead.data)
-            lead.eliminate_zeros()
-            out = out + lead
-        return sp.csr_matrix(out)
+        s64[units] = scores
+        h_units, h_vals = self._links(self._heading, units, s64) if self._heading is not None else (_EMPTY_UNITS,
+                                                                                                     np.zeros(0))
+        a_units, a_vals = self._links(self._anaphora, units, s64) if self._anaphora is not None else (_EMPTY_UNITS,
+                                                                                                       np.zeros(0))
+        try:
+            if len(h_units) == 0 and len(a_units) == 0:
+                return units, scores
+            np.add.at(hs64, h_units, h_vals)
+            np.add.at(lead64, a_units, a_vals)
+            targets = np.unique(np.concatenate([h_units, a_units]))
+            out = s64[targets] + hs64[targets]
+            if self._anaphora is not None:
+                lead = lead64[targets] - s64[targets] * self._anaphora[3][targets]
+                np.maximum(lead, 0.0, out=lead)
+                out += lead
+            mark[targets] = True
+            keep = ~mark[units]
+            mark[targets] = False
+            return np.concatenate([units[keep], targets]), np.concatenate([scores[keep], out])
+        finally:
+            s64[units] = 0.0
+            hs64[h_units] = 0.0
+            lead64[a_units] = 0.0
 
-    def _synonym_scores(self, terms: Sequence[Sequence[str]], groups: Sequence[Groups]) -> sp.csr_matrix:
-        """Scores from synonym groups: per group, the best member a unit matches.
+    @staticmethod
+    def _mark(units: np.ndarray, seen: np.ndarray, touched: list[np.ndarray]) -> None:
+        new = np.unique(units[~seen[units]])
+        if len(new):
+            seen[new] = True
+            touched.append(new)
 
-        A group stands for one question word, so a passage naming three
-        synonyms of it ("contraction, twinge or seizure") scores as one that
-        names the best of them, not three times as much. One row per
-        (question, group, member) is scored in a single product; rows are
-        then reduced by maximum within each group and summed per question.
-        """
+    # -- public ------------------------------------------------------------
+    def score_one(self, terms: Sequence[str], question: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(units, scores) of every unit with a non-zero score, in no particular order."""
+        if self.settings.prf:
+            scores = self.reference.score([terms], None if question is None else [question])
+            return scores.indices.astype(np.int64), scores.data.astype(np.float64)
         index = self.index
-        n_q, n_units = len(terms), index.n_units
-        union: list[dict[str, float]] = []
-        for gs in groups:
-            u: dict[str, float] = {}
-            for g in gs:
-                for m in g:
-                    for t, w in m.items():
-                        u[t] = max(u.get(t, 0.0), w)
-            union.append(u)
-        q_norms = self._expansion_norms(terms, union)  # each question's scale, as for its own terms
-        member_rows: list[Mapping[str, float]] = []
-        row_norm: list[float] = []
-        row_group: list[int] = []
-        group_question: list[int] = []
-        for qi, gs in enumerate(groups):
-            for g in gs:
-                for m in g:
-                    member_rows.append(m)
-                    row_norm.append(q_norms[qi])
-                    row_group.append(len(group_question))
-                group_question.append(qi)
-        if not member_rows:
-            return sp.csr_matrix((n_q, n_units))
-        m = (index.weigh_terms(member_rows, np.asarray(row_norm)) @ index.postings_).tocoo()
-        if m.nnz == 0:
-            return sp.csr_matrix((n_q, n_units))
-        key = np.asarray(row_group, dtype=np.int64)[m.row] * n_units + m.col
-        order = np.argsort(key, kind="stable")
-        key, data = key[order], m.data[order]
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        best = np.maximum.reduceat(data, starts)
-        key = key[starts]
-        rows = np.asarray(group_question)[key // n_units]
-        # (question, unit) entries from different groups are summed.
-        return sp.csr_matrix((best, (rows, key % n_units)), shape=(n_q, n_units))
+        tids, w64, own_norm = index.question_terms(terms)
+        groups: Sequence = ()
+        cues: Mapping[str, float] = {}
+        if self.expander is not None and question is not None:
+            groups, cues = self.expander.extra_terms(question, terms, index.vocabulary_)
+        acc32, aux32, seen, s64, hs64, lead64, mark = self._buffers()
+        touched: list[np.ndarray] = []
+        try:
+            self._accumulate(tids, w64.astype(self._dtype), acc32, seen, touched)
+            if groups:
+                su, sv = self._synonyms(groups, own_norm)
+                acc32[su] += sv
+                self._mark(su, seen, touched)
+            if not touched:
+                return _EMPTY_UNITS, np.zeros(0)
+            if cues:
+                # Only for questions that matched something (checked above).
+                ctids, cw = self._extra_weights(cues, self._expansion_norm(own_norm, cues))
+                cue_touched: list[np.ndarray] = []
+                self._accumulate(ctids, cw, aux32, seen, cue_touched)
+                touched.extend(cue_touched)
+            units = np.concatenate(touched)
+            scores = acc32[units].astype(np.float64)
+            if cues:
+                scores += aux32[units]
+            if self._heading is not None or self._anaphora is not None:
+                return self._context(units, scores, s64, hs64, lead64, mark)
+            return units, scores
+        finally:
+            if touched:
+                every = np.concatenate(touched)
+                acc32[every] = 0
+                aux32[every] = 0
+                seen[every] = False
 
-    def _with_feedback(self, q: sp.csr_matrix) -> sp.csr_matrix:
-        """Scores of question vectors, with pseudo-relevance feedback if enabled (Rocchio)."""
-        index, s = self.index, self.settings
-        scores = (q @ index.postings_).tocsr()
-        if not s.prf or scores.nnz == 0:
-            return scores
-        # Feedback units: the top prf_docs of each question, equally weighted.
-        top = top_k_rows(scores, s.prf_docs)
-        fb_rows = np.repeat(np.arange(len(top)), [len(units) for units, _ in top])
-        fb_cols = np.concatenate([units for units, _ in top])
-        fb = sp.csr_matrix((np.ones(len(fb_rows)), (fb_rows, fb_cols)), shape=scores.shape)
-        centroid = (fb @ index.forward()).tocsr()
-        keep = top_k_rows(centroid, s.prf_terms)
-        rows = np.repeat(np.arange(len(keep)), [len(c) for c, _ in keep])
-        cols = np.concatenate([c for c, _ in keep]) if keep else np.zeros(0, int)
-        vals = np.concatenate([v for _, v in keep]) if keep else np.zeros(0)
-        expansion = sp.csr_matrix((vals, (rows, cols)), shape=q.shape)
-        # Scale the expansion to prf_weight times each question's own norm,
-        # so the question's terms keep their weight and scores stay comparable.
-        q_norm = np.sqrt(np.asarray(q.multiply(q).sum(axis=1)).ravel())
-        e_norm = np.sqrt(np.asarray(expansion.multiply(expansion).sum(axis=1)).ravel())
-        factor = np.divide(s.prf_weight * q_norm, e_norm, out=np.zeros_like(q_norm), where=e_norm > 0)
-        expanded = (q + sp.diags(factor) @ expansion).astype(index.postings_.dtype)
-        return (expanded @ index.postings_).tocsr()
-
-    def score_blocks(self, terms: Sequence[Sequence[str]], questions: Sequence[str]
-                     ) -> Iterator[tuple[int, sp.csr_matrix]]:
-        """(offset, scores) per block of questions; blocks bound the score matrix's size."""
-        for lo in range(0, len(terms), QUERY_BLOCK):
-            yield lo, self.score(terms[lo:lo + QUERY_BLOCK], questions[lo:lo + QUERY_BLOCK])
+    def top(self, terms: Sequence[str], question: str | None, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The top ``k`` (units, scores) of one question: score descending, then unit."""
+        units, scores = self.score_one(terms, question)
+        return top_k(units, scores, k)
 
     def retrieve(self, terms: Sequence[Sequence[str]], questions: Sequence[str], k: int
                  ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Top ``k`` (units, scores) per question."""
-        return [hit for _, scores in self.score_blocks(terms, questions) for hit in top_k_rows(scores, k)]
+        return [self.top(t, q, k) for t, q in zip(terms, questions)]

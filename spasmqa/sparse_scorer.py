@@ -1,0 +1,203 @@
+"""The reference scorer: blocks of questions as sparse products.
+
+:class:`SparseScorer` is made from a :class:`~spasmqa.build.Segment` and the
+query-time settings. It turns a block of analysed questions into sparse score
+rows ``(n_questions, n_units)``, in this order:
+
+1. the question's own terms against the postings;
+2. pseudo-relevance feedback, if enabled;
+3. synonym groups (per group, the best member a unit matches);
+4. intent cues, only for questions whose own terms matched something;
+5. context flow: a unit inherits from the heading above it and moves
+   towards the sentence it refers back to.
+
+Everything is a sparse product over a block of questions; nothing loops over
+units in Python. It is the readable definition of a score: the fast path
+(:class:`spasmqa.scorer.Scorer`) must agree with it (oracle-tested), and it
+serves what the fast path does not do itself (pseudo-relevance feedback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from .build import Segment
+from .expansion import Expander
+from .index import QUERY_BLOCK, top_k_rows
+from .settings import Settings
+
+__all__ = ["SparseScorer", "link_matrix"]
+
+Groups = Sequence[Sequence[Mapping[str, float]]]
+
+
+def link_matrix(r: np.ndarray, c: np.ndarray, weight: float, n_units: int) -> sp.csr_matrix | None:
+    """Sparse (n_units, n_units) with ``weight`` at each (r, c), r != c; repeated
+    pairs are capped at ``weight``."""
+    keep = r != c
+    if weight <= 0 or not keep.any():
+        return None
+    m = sp.coo_matrix((np.full(int(keep.sum()), weight), (r[keep], c[keep])), shape=(n_units, n_units)).tocsr()
+    m.sum_duplicates()
+    np.minimum(m.data, weight, out=m.data)
+    return m
+
+
+class SparseScorer:
+    """Scores blocks of analysed questions against one segment under query-time settings."""
+
+    def __init__(self, segment: Segment, settings: Settings, expander: Expander | None) -> None:
+        self.segment = segment
+        self.index = segment.index
+        self.settings = settings
+        self.expander = expander
+        table, n = segment.table, segment.table.n_units
+        # H[h, u]: u sits under heading h; scores flow as S + S @ H.
+        self.heading_matrix = link_matrix(*table.heading_links(settings.heading_scope), settings.heading_weight, n)
+        # A[p, u]: u refers back to p.
+        self.anaphora_matrix = link_matrix(*table.anaphora_links(), settings.anaphora_weight, n)
+        self._anaphora_in = (np.asarray(self.anaphora_matrix.sum(axis=0)).ravel()
+                             if self.anaphora_matrix is not None else None)
+
+    def score(self, terms: Sequence[Sequence[str]], questions: Sequence[str] | None = None) -> sp.csr_matrix:
+        """Sparse scores ``(n_questions, n_units)`` for analysed questions.
+
+        Applies, as configured: synonym and intent expansion (needs the
+        question texts), pseudo-relevance feedback, and context flow.
+        """
+        index = self.index
+        groups = cues = None
+        if self.expander is not None and questions is not None:
+            vocab = index.vocabulary_
+            groups, cues = zip(*[self.expander.extra_terms(qt, t, vocab) for qt, t in zip(questions, terms)])
+        scores = self._with_feedback(index.query_matrix(terms))
+        if groups is not None and any(groups):
+            scores = (scores + self._synonym_scores(terms, groups)).tocsr()
+        if cues is not None and any(cues) and scores.nnz:
+            # Intent cues never make an answer on their own: they count only
+            # for questions whose own terms (or synonyms) match something.
+            # Within such a question they may lift a passage that states the
+            # asked-for relation ("results from") without repeating the words.
+            cue_q = index.weigh_terms(cues, self._expansion_norms(terms, cues))
+            answered = (np.diff(scores.indptr) > 0).astype(np.float64)
+            scores = (scores + sp.diags(answered) @ (cue_q @ index.postings_)).tocsr()
+        if scores.nnz and (self.heading_matrix is not None or self.anaphora_matrix is not None):
+            scores = self._context_flow(scores)
+        return scores
+
+    def _expansion_norms(self, terms: Sequence[Sequence[str]], extra: Sequence[Mapping[str, float]]) -> np.ndarray:
+        """What expansion terms are divided by: the question's own norm, or
+        (for a question with no known term of its own, "physio") the
+        expansion's own norm, so it stands in for the question."""
+        index = self.index
+        norms = index.query_norms(terms)
+        if index.weighting != "tfidf" or not index.vocabulary_:
+            return norms
+        e = index.weigh_terms(extra, np.ones(len(extra)), dtype=np.float64)
+        e_norms = np.sqrt(np.asarray(e.multiply(e).sum(axis=1)).ravel())
+        norms = np.where(norms > 0, norms, e_norms)
+        norms[norms == 0] = 1.0
+        return norms
+
+    def _context_flow(self, scores: sp.csr_matrix) -> sp.csr_matrix:
+        """Add what units inherit from their heading and their antecedent.
+
+        A unit under a heading adds ``heading_weight`` times the heading's
+        score. A unit that refers back moves ``anaphora_weight`` of the way
+        towards the score of the sentence it refers to, and never past it:
+        ``own + w * max(0, antecedent - own)`` (summed over its places).
+        """
+        out = scores
+        if self.heading_matrix is not None:
+            out = out + scores @ self.heading_matrix
+        if self.anaphora_matrix is not None and self._anaphora_in is not None:
+            lead = (scores @ self.anaphora_matrix - scores.multiply(self._anaphora_in[None, :])).tocsr()
+            np.maximum(lead.data, 0.0, out=lead.data)
+            lead.eliminate_zeros()
+            out = out + lead
+        return sp.csr_matrix(out)
+
+    def _synonym_scores(self, terms: Sequence[Sequence[str]], groups: Sequence[Groups]) -> sp.csr_matrix:
+        """Scores from synonym groups: per group, the best member a unit matches.
+
+        A group stands for one question word, so a passage naming three
+        synonyms of it ("contraction, twinge or seizure") scores as one that
+        names the best of them, not three times as much. One row per
+        (question, group, member) is scored in a single product; rows are
+        then reduced by maximum within each group and summed per question.
+        """
+        index = self.index
+        n_q, n_units = len(terms), index.n_units
+        union: list[dict[str, float]] = []
+        for gs in groups:
+            u: dict[str, float] = {}
+            for g in gs:
+                for m in g:
+                    for t, w in m.items():
+                        u[t] = max(u.get(t, 0.0), w)
+            union.append(u)
+        q_norms = self._expansion_norms(terms, union)  # each question's scale, as for its own terms
+        member_rows: list[Mapping[str, float]] = []
+        row_norm: list[float] = []
+        row_group: list[int] = []
+        group_question: list[int] = []
+        for qi, gs in enumerate(groups):
+            for g in gs:
+                for m in g:
+                    member_rows.append(m)
+                    row_norm.append(q_norms[qi])
+                    row_group.append(len(group_question))
+                group_question.append(qi)
+        if not member_rows:
+            return sp.csr_matrix((n_q, n_units))
+        m = (index.weigh_terms(member_rows, np.asarray(row_norm)) @ index.postings_).tocoo()
+        if m.nnz == 0:
+            return sp.csr_matrix((n_q, n_units))
+        key = np.asarray(row_group, dtype=np.int64)[m.row] * n_units + m.col
+        order = np.argsort(key, kind="stable")
+        key, data = key[order], m.data[order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        best = np.maximum.reduceat(data, starts)
+        key = key[starts]
+        rows = np.asarray(group_question)[key // n_units]
+        # (question, unit) entries from different groups are summed.
+        return sp.csr_matrix((best, (rows, key % n_units)), shape=(n_q, n_units))
+
+    def _with_feedback(self, q: sp.csr_matrix) -> sp.csr_matrix:
+        """Scores of question vectors, with pseudo-relevance feedback if enabled (Rocchio)."""
+        index, s = self.index, self.settings
+        scores = (q @ index.postings_).tocsr()
+        if not s.prf or scores.nnz == 0:
+            return scores
+        # Feedback units: the top prf_docs of each question, equally weighted.
+        top = top_k_rows(scores, s.prf_docs)
+        fb_rows = np.repeat(np.arange(len(top)), [len(units) for units, _ in top])
+        fb_cols = np.concatenate([units for units, _ in top])
+        fb = sp.csr_matrix((np.ones(len(fb_rows)), (fb_rows, fb_cols)), shape=scores.shape)
+        centroid = (fb @ index.forward()).tocsr()
+        keep = top_k_rows(centroid, s.prf_terms)
+        rows = np.repeat(np.arange(len(keep)), [len(c) for c, _ in keep])
+        cols = np.concatenate([c for c, _ in keep]) if keep else np.zeros(0, int)
+        vals = np.concatenate([v for _, v in keep]) if keep else np.zeros(0)
+        expansion = sp.csr_matrix((vals, (rows, cols)), shape=q.shape)
+        # Scale the expansion to prf_weight times each question's own norm,
+        # so the question's terms keep their weight and scores stay comparable.
+        q_norm = np.sqrt(np.asarray(q.multiply(q).sum(axis=1)).ravel())
+        e_norm = np.sqrt(np.asarray(expansion.multiply(expansion).sum(axis=1)).ravel())
+        factor = np.divide(s.prf_weight * q_norm, e_norm, out=np.zeros_like(q_norm), where=e_norm > 0)
+        expanded = (q + sp.diags(factor) @ expansion).astype(index.postings_.dtype)
+        return (expanded @ index.postings_).tocsr()
+
+    def score_blocks(self, terms: Sequence[Sequence[str]], questions: Sequence[str]
+                     ) -> Iterator[tuple[int, sp.csr_matrix]]:
+        """(offset, scores) per block of questions; blocks bound the score matrix's size."""
+        for lo in range(0, len(terms), QUERY_BLOCK):
+            yield lo, self.score(terms[lo:lo + QUERY_BLOCK], questions[lo:lo + QUERY_BLOCK])
+
+    def retrieve(self, terms: Sequence[Sequence[str]], questions: Sequence[str], k: int
+                 ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Top ``k`` (units, scores) per question."""
+        return [hit for _, scores in self.score_blocks(terms, questions) for hit in top_k_rows(scores, k)]
