@@ -31,24 +31,23 @@ FILLER = "the a often can help people with back pain after some days when most".
 def make_beir(root, seed=0):
     """A small BEIR directory: corpus.jsonl (with titles), queries.jsonl, qrels/test.tsv."""
     rng = random.Random(seed)
-    docs = []
+    docs, topic_of = [], {}
     for i in range(60):
-        topic = rng.choice(sorted(TOPICS))
-        words = rng.sample(TOPICS[topic], rng.randint(2, 5)) + rng.sample(FILLER, 6)
-        other = rng.choice(sorted(TOPICS))
-        words += rng.sample(TOPICS[other], 1)
+        topic, other = rng.sample(sorted(TOPICS), 2)
+        words = rng.sample(TOPICS[topic], rng.randint(1, 4)) + rng.sample(TOPICS[other], rng.randint(1, 3))
+        words += rng.sample(FILLER, rng.randint(2, 12))
         rng.shuffle(words)
         docs.append({"_id": f"doc{i:02d}", "title": f"{topic} advice" if i % 3 == 0 else "",
                      "text": " ".join(words).capitalize() + ". " + " ".join(rng.sample(FILLER, 5)) + "."})
+        topic_of[docs[-1]["_id"]] = topic
     queries, qrels = [], []
     for q, topic in enumerate(sorted(TOPICS) * 2):
         words = rng.sample(TOPICS[topic], 2)
         queries.append({"_id": f"q{q}", "text": " ".join(words)})
         for d in docs:
-            body = d["text"].lower()
-            hits = sum(w in body for w in words)
-            if hits or rng.random() < 0.1:
-                qrels.append((f"q{q}", d["_id"], hits))
+            on_topic = topic_of[d["_id"]] == topic
+            if on_topic or rng.random() < 0.1:  # judged: the topic's documents and a few others
+                qrels.append((f"q{q}", d["_id"], int(on_topic) + int(on_topic and words[0] in d["text"].lower())))
     (root / "qrels").mkdir(parents=True)
     (root / "corpus.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
     (root / "queries.jsonl").write_text("".join(json.dumps(q) + "\n" for q in queries), encoding="utf-8")
