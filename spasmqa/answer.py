@@ -14,6 +14,7 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -268,7 +269,7 @@ class ContextView:
     mark_start: int
     mark_end: int
     offset: int  # where ``text`` starts in the document
-    path: str | None = None
+    path: str | None = field(default=None, repr=False)  # shown by file name only
 
     def __str__(self) -> str:
         t = self.text
@@ -277,7 +278,8 @@ class ContextView:
 
     def _repr_html_(self) -> str:
         t = self.text
-        where = html.escape(self.doc_id) + (f" ({html.escape(self.path)})" if self.path else "")
+        # The file by name: a notebook's output should not carry this machine's directories.
+        where = html.escape(self.doc_id) + (f" ({html.escape(Path(self.path).name)})" if self.path else "")
         return (f"<div class='spasmqa-context'><div style='color:#666;font-size:90%'>{where}, characters "
                 f"{self.offset}–{self.offset + len(t)}</div><p>{html.escape(t[:self.mark_start])}"
                 f"<mark><b>{html.escape(t[self.mark_start:self.mark_end])}</b></mark>"
