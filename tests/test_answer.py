@@ -95,3 +95,10 @@ def test_to_dict_carries_every_field(qa):
 def test_to_dict_marks_low_confidence(qa):
     ans = qa.ask("is quantum computing good for back spasms", k=2)
     assert ans.low_confidence and ans.to_dict()["low_confidence"] is True
+
+
+def test_context_view_shows_the_file_by_name_only(qa):
+    view = qa.in_context(qa.ask("how long do back spasms last", k=1)[0])
+    assert view.path and view.path.startswith("/")               # the full path stays available
+    assert view.path not in repr(view) and view.path not in view._repr_html_()
+    assert "(back_spasms.txt)" in view._repr_html_()
