@@ -129,7 +129,7 @@ class _Desc:
 def evaluate(
     run: pd.DataFrame,
     qrels: pd.DataFrame,
-    measures: Iterable[str] = DEFAULT_MEASURES,
+    measures: Iterable[Any] = DEFAULT_MEASURES,
     *,
     per_query: bool = False,
 ) -> pd.DataFrame:
@@ -146,7 +146,7 @@ def evaluate(
         spasmqa computes nDCG, RR, P@k, R@k and AP itself, also when given
         as ir_measures objects with default parameters; any other
         ir_measures measure (``Success@10``, ``RR(rel=2)``, a name such as
-        ``"ERR@20"``) is computed by ir_measures (``pip install
+        ``"Judged@10"``) is computed by ir_measures (``pip install
         "spasmqa[ir-measures]"``), with queries that have no result scoring
         0. Columns are named as given, ir_measures objects by ``str(m)``.
     per_query : bool, default=False
