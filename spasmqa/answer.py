@@ -14,6 +14,7 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -61,6 +62,9 @@ class Context:
     before: str
     after: str
     heading: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"before": self.before, "after": self.after, "heading": self.heading}
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,23 @@ class Passage:
         n = len(self.sources)
         more = f" (+{n - 1} more place{'s' if n > 2 else ''})" if n > 1 else ""
         return f"[{self.rank}] {self.score:.3f}  {self.text}\n     {self.doc_id} [{self.start}:{self.end}]{more}"
+
+    def to_dict(self) -> dict[str, object]:
+        """Every field as JSON-serialisable values (see :meth:`Answer.to_dict`)."""
+        return {
+            "rank": self.rank,
+            "score": float(self.score),
+            "text": self.text,
+            "doc_id": self.doc_id,
+            "start": self.start,
+            "end": self.end,
+            "id": self.id,
+            "is_fragment": self.is_fragment,
+            "is_heading": self.is_heading,
+            "sources": [s.as_dict() for s in self.sources],
+            "near_duplicates": [s.as_dict() for s in self.near_duplicates],
+            "context": self.context.as_dict() if self.context is not None else None,
+        }
 
     def _repr_html_(self) -> str:
         return _passage_html(self, lambda s: html.escape(s))
@@ -190,25 +211,27 @@ class Answer:
         return pd.DataFrame(rows, columns=columns)
 
     def to_dict(self) -> dict[str, object]:
+        """Every field of the answer and its passages, as JSON-serialisable values.
+
+        Sources and near-duplicates become lists of ``{doc_id, start, end}``;
+        ``context`` becomes ``{before, after, heading}`` (or None).
+
+        Examples
+        --------
+        >>> import json, spasmqa
+        >>> d = spasmqa.QA.from_texts(["Heat relaxes a muscle spasm."]).ask("spasm").to_dict()
+        >>> d["low_confidence"], d["passages"][0]["doc_id"], d["passages"][0]["context"]["heading"]
+        (False, '0', None)
+        >>> _ = json.dumps(d)
+        """
         return {
             "question": self.question,
+            "qid": self.qid,
             "terms": list(self.terms),
             "text": self.text,
-            "confidence": self.confidence,
-            "passages": [
-                {
-                    "rank": p.rank,
-                    "score": p.score,
-                    "text": p.text,
-                    "doc_id": p.doc_id,
-                    "start": p.start,
-                    "end": p.end,
-                    "id": p.id,
-                    "is_fragment": p.is_fragment,
-                    "sources": [s.as_dict() for s in p.sources],
-                }
-                for p in self.passages
-            ],
+            "confidence": float(self.confidence),
+            "low_confidence": self.low_confidence,
+            "passages": [p.to_dict() for p in self.passages],
         }
 
     def __str__(self) -> str:
@@ -247,7 +270,7 @@ class ContextView:
     mark_start: int
     mark_end: int
     offset: int  # where ``text`` starts in the document
-    path: str | None = None
+    path: str | None = field(default=None, repr=False)  # shown by file name only
 
     def __str__(self) -> str:
         t = self.text
@@ -256,7 +279,8 @@ class ContextView:
 
     def _repr_html_(self) -> str:
         t = self.text
-        where = html.escape(self.doc_id) + (f" ({html.escape(self.path)})" if self.path else "")
+        # The file by name: a notebook's output should not carry this machine's directories.
+        where = html.escape(self.doc_id) + (f" ({html.escape(Path(self.path).name)})" if self.path else "")
         return (f"<div class='spasmqa-context'><div style='color:#666;font-size:90%'>{where}, characters "
                 f"{self.offset}–{self.offset + len(t)}</div><p>{html.escape(t[:self.mark_start])}"
                 f"<mark><b>{html.escape(t[self.mark_start:self.mark_end])}</b></mark>"

@@ -71,7 +71,12 @@ def _build_parser() -> argparse.ArgumentParser:
     src.add_argument("--corpus", nargs="+", metavar="PATH", help="files or directories (default: the shipped corpus)")
     src.add_argument("--index", metavar="PATH", help="a saved index (spasmqa index ... --out PATH)")
     ask.add_argument("--k", "-k", type=_positive_int, default=5, help="number of passages (default 5)")
-    ask.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ask.add_argument("--format", choices=ASK_FORMATS, default=None,
+                     help="text (default), json (the whole answer), trec (a TREC run line per passage: "
+                          "qid Q0 docno rank score tag) or jsonl (a JSON object per passage)")
+    ask.add_argument("--json", action="store_true", help="same as --format json")
+    ask.add_argument("--qid", default="1", help="query id for --format trec/jsonl (default 1)")
+    ask.add_argument("--tag", default="spasmqa", help="run tag for --format trec (default spasmqa)")
     ask.add_argument("--set", action="append", metavar="NAME=VALUE", help=_OPTION_HELP)
 
     idx = sub.add_parser("index", help="build an index and save it")
@@ -108,12 +113,46 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         qa = QA.load(args.index, **options)
     else:
         qa = QA.from_corpus(args.corpus, **options)
+    if args.json and args.format not in (None, "json"):
+        raise ValueError(f"--json is --format json; it cannot be combined with --format {args.format}")
+    fmt = "json" if args.json else (args.format or "text")
     answer = qa.ask(args.question, k=args.k)
-    if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        print(answer)
+    print(_format_answer(answer, fmt, qid=args.qid, tag=args.tag, by_document=qa.settings.unit == "document"),
+          end="")
     return 0
+
+
+ASK_FORMATS = ("text", "json", "trec", "jsonl")
+
+
+def _format_answer(answer, fmt: str, *, qid: str = "1", tag: str = "spasmqa", by_document: bool = False) -> str:
+    """An answer as printed by ``spasmqa ask --format FMT`` (ends with a newline unless empty).
+
+    ``trec``: ``qid Q0 docno rank score tag`` per passage; docno is the
+    passage id (the docno of passage runs and of the shipped qrels), or the
+    doc_id for an index of whole documents. ``jsonl``: one object per passage
+    with ``qid`` and ``question`` added.
+    """
+    if fmt == "text":
+        return f"{answer}\n"
+    if fmt == "json":
+        return json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "trec":
+        if any(c.isspace() for c in qid) or not qid:
+            raise ValueError(f"--qid must be non-empty and contain no white space for a TREC run, got {qid!r}")
+        if any(c.isspace() for c in tag) or not tag:
+            raise ValueError(f"--tag must be non-empty and contain no white space for a TREC run, got {tag!r}")
+        lines = []
+        for p in answer.passages:
+            docno = p.doc_id if by_document else p.id
+            if any(c.isspace() for c in docno):
+                raise ValueError(f"doc_id {docno!r} contains white space and cannot be a TREC docno")
+            lines.append(f"{qid} Q0 {docno} {p.rank} {float(p.score):.8g} {tag}\n")
+        return "".join(lines)
+    if fmt == "jsonl":
+        return "".join(json.dumps({"qid": qid, "question": answer.question, **p.to_dict()}, ensure_ascii=False) + "\n"
+                       for p in answer.passages)
+    raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(ASK_FORMATS)}")
 
 
 def _cmd_index(args: argparse.Namespace) -> int:

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._ir_measures import delegated_values, split_measures
 from .answer import Answer, passage_id
 
 __all__ = [
@@ -128,7 +129,7 @@ class _Desc:
 def evaluate(
     run: pd.DataFrame,
     qrels: pd.DataFrame,
-    measures: Iterable[str] = DEFAULT_MEASURES,
+    measures: Iterable[Any] = DEFAULT_MEASURES,
     *,
     per_query: bool = False,
 ) -> pd.DataFrame:
@@ -140,7 +141,14 @@ def evaluate(
         module docstring for the ordering rule)
     qrels : DataFrame with ``qid, docno, label`` (``relevance`` is accepted
         for ``label``)
-    measures : names such as ``"nDCG@10"``, ``"RR@10"``, ``"R@100"``, ``"AP"``
+    measures : names such as ``"nDCG@10"``, ``"RR@10"``, ``"R@100"``, ``"AP"``,
+        or ir_measures measures (``ir_measures.nDCG@10``), mixed freely.
+        spasmqa computes nDCG, RR, P@k, R@k and AP itself, also when given
+        as ir_measures objects with default parameters; any other
+        ir_measures measure (``Success@10``, ``RR(rel=2)``, a name such as
+        ``"Judged@10"``) is computed by ir_measures (``pip install
+        "spasmqa[ir-measures]"``), with queries that have no result scoring
+        0. Columns are named as given, ir_measures objects by ``str(m)``.
     per_query : bool, default=False
         Return one row per query (``qid`` plus a column per measure) instead
         of one row of means.
@@ -155,21 +163,23 @@ def evaluate(
     >>> qrels = pd.DataFrame({"qid": ["1"], "docno": ["b"], "label": [1]})
     >>> evaluate(run, qrels, ["RR", "P@1"]).to_dict("records")
     [{'RR': 0.5, 'P@1': 0.0}]
+    >>> import ir_measures                              # doctest: +SKIP
+    >>> evaluate(run, qrels, [ir_measures.nDCG@10, "RR@10"]).round(3).to_dict("records")  # doctest: +SKIP
+    [{'nDCG@10': 0.631, 'RR@10': 0.5}]
     """
     if isinstance(qrels, pd.DataFrame) and "label" not in qrels.columns and "relevance" in qrels.columns:
         qrels = qrels.rename(columns={"relevance": "label"})
     _check_frame(run, ["qid", "docno", "score"], "run")
     _check_frame(qrels, ["qid", "docno", "label"], "qrels")
-    if isinstance(measures, str):
-        measures = [measures]
-    parsed = [(m, *parse_measure(m)) for m in measures]
-    if not parsed:
+    parsed, delegated, names = split_measures(measures, parse_measure)
+    if not names:
         raise ValueError("no measures given")
     judged: dict[str, dict[str, int]] = {}
     for qid, docno, label in zip(qrels["qid"].astype(str), qrels["docno"].astype(str), qrels["label"]):
         judged.setdefault(qid, {})[docno] = int(label)
     evaluated = [q for q, j in judged.items() if any(g >= 1 for g in j.values())]
     grouped = {q: g for q, g in run.assign(qid=run["qid"].astype(str)).groupby("qid", sort=False)}
+    other = delegated_values(run, qrels, delegated, evaluated) if delegated else {}
     rows = []
     for qid in evaluated:
         g = grouped.get(qid)
@@ -178,11 +188,11 @@ def evaluate(
         else:
             values = _one_query(g["docno"].astype(str).to_numpy(), g["score"].to_numpy(dtype=np.float64),
                                 judged[qid], [(n, k, c) for n, k, c in parsed])
-        rows.append({"qid": qid, **values})
-    table = pd.DataFrame(rows, columns=["qid", *[m for m, _, _ in parsed]])
+        rows.append({"qid": qid, **values, **other.get(qid, {})})
+    table = pd.DataFrame(rows, columns=["qid", *names])
     if per_query:
         return table
-    means = {m: float(table[m].mean()) if len(table) else float("nan") for m, _, _ in parsed}
+    means = {m: float(table[m].mean()) if len(table) else float("nan") for m in names}
     return pd.DataFrame([means])
 
 

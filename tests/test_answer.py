@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import spasmqa
 from spasmqa import QA
 
@@ -69,3 +71,36 @@ def test_in_context_bad_input(qa):
         qa.in_context("text")
     with pytest.raises(ValueError, match="no passage"):
         qa.in_context(spasmqa.Source("back_spasms.txt#1", 0, 3))
+
+
+def test_to_dict_carries_every_field(qa):
+    import dataclasses
+    import json
+
+    from spasmqa.answer import Answer, Passage
+    ans = qa.ask("lower back spasms result from inflammation", k=5)
+    d = json.loads(json.dumps(ans.to_dict()))
+    answer_fields = {f.name for f in dataclasses.fields(Answer) if not f.name.startswith("_")}
+    assert answer_fields | {"low_confidence"} <= set(d)
+    assert d["low_confidence"] is ans.low_confidence is False
+    passage_fields = {f.name for f in dataclasses.fields(Passage)}
+    for p, pd_ in zip(ans.passages, d["passages"]):
+        assert passage_fields <= set(pd_)
+        assert pd_["is_heading"] == p.is_heading and pd_["rank"] == p.rank and pd_["id"] == p.id
+        assert pd_["sources"] == [s.as_dict() for s in p.sources]
+        assert pd_["near_duplicates"] == [s.as_dict() for s in p.near_duplicates]
+        assert pd_["context"] == {"before": p.context.before, "after": p.context.after, "heading": p.context.heading}
+    # the duplicated sentence keeps both its places
+    assert len(d["passages"][0]["sources"]) == 2
+
+
+def test_to_dict_marks_low_confidence(qa):
+    ans = qa.ask("is quantum computing good for back spasms", k=2)
+    assert ans.low_confidence and ans.to_dict()["low_confidence"] is True
+
+
+def test_context_view_shows_the_file_by_name_only(qa):
+    view = qa.in_context(qa.ask("how long do back spasms last", k=1)[0])
+    assert view.path and Path(view.path).is_absolute()           # the full path stays available
+    assert view.path not in repr(view) and view.path not in view._repr_html_()
+    assert "(back_spasms.txt)" in view._repr_html_()
