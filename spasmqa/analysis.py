@@ -26,6 +26,7 @@ from typing import Any
 
 from nltk.stem.snowball import SnowballStemmer
 
+from .errors import InputError
 from .settings import STEMMERS, check_option
 
 __all__ = ["Analyzer", "STEMMERS", "STOP_WORDS", "TOKEN_PATTERN", "WORD_RE"]
@@ -98,7 +99,7 @@ class Analyzer:
         self.min_token_length = min_token_length
         if isinstance(stop_words, str):
             if stop_words != "english":
-                raise ValueError(
+                raise InputError(
                     f"stop_words must be 'english', None or a collection of words, got {stop_words!r}"
                 )
             self._stop = STOP_WORDS
@@ -107,7 +108,7 @@ class Analyzer:
         else:
             self._stop = frozenset(w.casefold() for w in stop_words)
         if not isinstance(min_token_length, int) or min_token_length < 1:
-            raise ValueError(f"min_token_length must be an integer >= 1, got {min_token_length!r}")
+            raise InputError(f"min_token_length must be an integer >= 1, got {min_token_length!r}")
         self._token_re = WORD_RE
         stem = check_option("stem", stem)
         self._stemmer = SnowballStemmer("english") if stem else None

@@ -226,7 +226,6 @@ class Answer:
         """
         return {
             "question": self.question,
-            "qid": self.qid,
             "terms": list(self.terms),
             "text": self.text,
             "confidence": float(self.confidence),

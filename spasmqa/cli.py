@@ -114,7 +114,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     else:
         qa = QA.from_corpus(args.corpus, **options)
     if args.json and args.format not in (None, "json"):
-        raise ValueError(f"--json is --format json; it cannot be combined with --format {args.format}")
+        raise InputError(f"--json is --format json; it cannot be combined with --format {args.format}")
     fmt = "json" if args.json else (args.format or "text")
     answer = qa.ask(args.question, k=args.k)
     print(_format_answer(answer, fmt, qid=args.qid, tag=args.tag, by_document=qa.settings.unit == "document"),
@@ -139,20 +139,20 @@ def _format_answer(answer, fmt: str, *, qid: str = "1", tag: str = "spasmqa", by
         return json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) + "\n"
     if fmt == "trec":
         if any(c.isspace() for c in qid) or not qid:
-            raise ValueError(f"--qid must be non-empty and contain no white space for a TREC run, got {qid!r}")
+            raise InputError(f"--qid must be non-empty and contain no white space for a TREC run, got {qid!r}")
         if any(c.isspace() for c in tag) or not tag:
-            raise ValueError(f"--tag must be non-empty and contain no white space for a TREC run, got {tag!r}")
+            raise InputError(f"--tag must be non-empty and contain no white space for a TREC run, got {tag!r}")
         lines = []
         for p in answer.passages:
             docno = p.doc_id if by_document else p.id
             if any(c.isspace() for c in docno):
-                raise ValueError(f"doc_id {docno!r} contains white space and cannot be a TREC docno")
+                raise InputError(f"doc_id {docno!r} contains white space and cannot be a TREC docno")
             lines.append(f"{qid} Q0 {docno} {p.rank} {float(p.score):.8g} {tag}\n")
         return "".join(lines)
     if fmt == "jsonl":
         return "".join(json.dumps({"qid": qid, "question": answer.question, **p.to_dict()}, ensure_ascii=False) + "\n"
                        for p in answer.passages)
-    raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(ASK_FORMATS)}")
+    raise InputError(f"unknown format {fmt!r}; use one of {', '.join(ASK_FORMATS)}")
 
 
 def _cmd_index(args: argparse.Namespace) -> int:

@@ -23,10 +23,12 @@ from typing import Any, Literal
 import numpy as np
 import scipy.sparse as sp
 
+from .errors import InputError
 from .settings import check_option
+from .topk import top_k, top_k_rows
 from .weighting import bm25_idf, bm25_tf, sublinear, tfidf_idf
 
-__all__ = ["CollectionStats", "QUERY_BLOCK", "TermIndex", "top_k_rows", "Weighting"]
+__all__ = ["CollectionStats", "QUERY_BLOCK", "TermIndex", "Weighting", "top_k", "top_k_rows"]
 
 Weighting = Literal["tfidf", "bm25"]
 QUERY_BLOCK = 256  # questions scored per sparse product; bounds memory
@@ -104,32 +106,6 @@ def _column_sums(values: np.ndarray, like: sp.csr_matrix, n_cols: int) -> np.nda
     return np.asarray(m.T @ np.ones(like.shape[0], dtype=values.dtype)).ravel()
 
 
-def top_k_rows(scores: sp.csr_matrix, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Top ``k`` (column, value) of each row of a sparse score matrix.
-
-    Only stored, positive entries count. Order: score descending, then column
-    ascending (the documented tie rule).
-    """
-    indptr, indices, data = scores.indptr, scores.indices, scores.data
-    return [top_k(indices[indptr[r]:indptr[r + 1]], data[indptr[r]:indptr[r + 1]], k)
-            for r in range(scores.shape[0])]
-
-
-def top_k(cols: np.ndarray, vals: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top ``k`` positive (column, value) pairs: value descending, then column ascending."""
-    keep = vals > 0
-    cols, vals = cols[keep], vals[keep]
-    if len(vals) > k:
-        # Partial sort: take everything >= the k-th largest value so that
-        # ties at the boundary are resolved by the tie rule, not by
-        # argpartition's arbitrary choice.
-        kth = np.partition(vals, len(vals) - k)[len(vals) - k]
-        sel = vals >= kth
-        cols, vals = cols[sel], vals[sel]
-    order = np.lexsort((cols, -vals))[:k]
-    return cols[order].astype(np.int64), vals[order].astype(np.float64)
-
-
 class TermIndex:
     """Sparse inverted index with TF-IDF or BM25 weighting.
 
@@ -203,7 +179,7 @@ class TermIndex:
         """Set parameters (takes effect at the next :meth:`fit`; see :meth:`reweighted`)."""
         for name, value in params.items():
             if name not in self.get_params():
-                raise ValueError(f"unknown parameter {name!r} for TermIndex")
+                raise InputError(f"unknown parameter {name!r} for TermIndex")
             setattr(self, name, value)
         return self
 

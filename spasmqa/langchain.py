@@ -20,18 +20,20 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from .errors import MissingExtraError
+
 try:
     from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
     from langchain_core.documents import Document as LCDocument
     from langchain_core.retrievers import BaseRetriever
 except ImportError:  # pragma: no cover - exercised by a test that hides langchain_core
-    raise ImportError('spasmqa.langchain needs LangChain (langchain-core), which is not installed: '
-                      'pip install "spasmqa[langchain]"') from None
+    raise MissingExtraError('spasmqa.langchain needs LangChain (langchain-core), which is not installed: '
+                            'pip install "spasmqa[langchain]"') from None
 
 from pydantic import ConfigDict, Field
 
 from .answer import Answer, Passage
-from .pipeline import QA
+from .qa import QA
 
 __all__ = ["Retriever", "passage_to_document"]
 

@@ -26,14 +26,16 @@ from typing import Any
 
 import pandas as pd
 
+from .errors import InputError, InputTypeError, MissingExtraError
+
 try:
     import pyterrier as pt
 except ImportError:  # pragma: no cover - exercised by a test that hides pyterrier
-    raise ImportError('spasmqa.pyterrier needs PyTerrier, which is not installed: '
-                      'pip install "spasmqa[pyterrier]"') from None
+    raise MissingExtraError('spasmqa.pyterrier needs PyTerrier, which is not installed: '
+                            'pip install "spasmqa[pyterrier]"') from None
 
 from .corpus import Corpus, Document
-from .pipeline import QA
+from .qa import QA
 from .settings import Settings
 
 __all__ = ["Retriever", "Indexer"]
@@ -79,13 +81,13 @@ class Retriever(pt.Transformer):
 
     def __init__(self, qa: QA, k: int = 1000, level: str = "document", aggregate: str = "max") -> None:
         if not isinstance(qa, QA):
-            raise TypeError(f"qa must be a spasmqa.QA, got {type(qa).__name__}")
+            raise InputTypeError(f"qa must be a spasmqa.QA, got {type(qa).__name__}")
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise ValueError(f"k must be a positive integer, got {k!r}")
+            raise InputError(f"k must be a positive integer, got {k!r}")
         if level not in _LEVELS:
-            raise ValueError(f"level must be 'document', 'unit' or 'passage', got {level!r}")
+            raise InputError(f"level must be 'document', 'unit' or 'passage', got {level!r}")
         if aggregate not in ("max", "sum"):
-            raise ValueError(f"aggregate must be 'max' or 'sum', got {aggregate!r}")
+            raise InputError(f"aggregate must be 'max' or 'sum', got {aggregate!r}")
         self.qa = qa
         self.k = k
         self.level = level
@@ -94,7 +96,7 @@ class Retriever(pt.Transformer):
     def transform(self, inp: pd.DataFrame) -> pd.DataFrame:
         """Retrieve for every query of ``inp`` (a frame with ``qid`` and ``query``)."""
         if not isinstance(inp, pd.DataFrame):
-            raise TypeError(f"expected a query DataFrame with columns qid and query, got {type(inp).__name__}")
+            raise InputTypeError(f"expected a query DataFrame with columns qid and query, got {type(inp).__name__}")
         pt.validate.query_frame(inp, extra_columns=["query"])
         query_columns = list(inp.columns)
         out_columns = query_columns + [c for c in _RESULT_COLUMNS if c not in query_columns]
@@ -102,7 +104,7 @@ class Retriever(pt.Transformer):
             return pd.DataFrame(columns=out_columns)
         keys = inp["qid"].astype(str)
         if keys.duplicated().any():
-            raise ValueError(f"query frame has duplicate qids: {sorted(set(keys[keys.duplicated()]))[:5]}")
+            raise InputError(f"query frame has duplicate qids: {sorted(set(keys[keys.duplicated()]))[:5]}")
         run = self.qa.search(pd.DataFrame({"qid": keys, "query": inp["query"]}), k=self.k,
                              level=_LEVELS[self.level], aggregate=self.aggregate)  # type: ignore[arg-type]
         queries = inp.assign(_key=keys.to_numpy()).drop(columns=["qid"])
@@ -153,9 +155,9 @@ class Indexer(pt.Indexer):
     def __init__(self, settings: Settings | None = None, *, text_field: str = "text", title_field: str = "title",
                  docno_field: str = "docno", progress: bool | None = False, **options: Any) -> None:
         if settings is not None and options:
-            raise ValueError("give either settings or keyword options, not both")
+            raise InputError("give either settings or keyword options, not both")
         if settings is not None and not isinstance(settings, Settings):
-            raise TypeError(f"settings must be a spasmqa.Settings, got {type(settings).__name__}")
+            raise InputTypeError(f"settings must be a spasmqa.Settings, got {type(settings).__name__}")
         self.settings = settings if settings is not None else Settings.from_options(options)
         self.text_field = text_field
         self.title_field = title_field
@@ -165,36 +167,36 @@ class Indexer(pt.Indexer):
     def index_inputs(self) -> list[list[str]]:
         return [[self.docno_field, self.text_field]]
 
-    def index(self, iter: Iterable[Mapping[str, Any]], **kwargs: Any) -> QA:  # noqa: A002 - PyTerrier's name
+    def index(self, iter: Iterable[Mapping[str, Any]], **kwargs: Any) -> QA:
         """Index the documents; returns the :class:`spasmqa.QA`."""
         if isinstance(iter, pd.DataFrame):
             iter = iter.to_dict("records")
         if isinstance(iter, (str, bytes, Mapping)):
-            raise TypeError("index() takes an iterable of dicts (one per document), not a single "
+            raise InputTypeError("index() takes an iterable of dicts (one per document), not a single "
                             f"{type(iter).__name__}")
         corpus = Corpus()
         for n, rec in enumerate(iter, start=1):
             corpus.add(self._document(n, rec))
         if not len(corpus):
-            raise ValueError("no documents to index: the iterable was empty")
+            raise InputError("no documents to index: the iterable was empty")
         return QA(corpus, self.settings, progress=self.progress)
 
     def _document(self, n: int, rec: Any) -> Document:
         where = f"document {n}"
         if not isinstance(rec, Mapping):
-            raise TypeError(f"{where}: expected a dict with {self.docno_field!r} and {self.text_field!r}, "
+            raise InputTypeError(f"{where}: expected a dict with {self.docno_field!r} and {self.text_field!r}, "
                             f"got {type(rec).__name__}")
         missing = [f for f in (self.docno_field, self.text_field) if f not in rec]
         if missing:
-            raise ValueError(f"{where}: missing field(s) {missing}; it has {sorted(rec)}")
+            raise InputError(f"{where}: missing field(s) {missing}; it has {sorted(rec)}")
         docno, text, title = rec[self.docno_field], rec[self.text_field], rec.get(self.title_field)
         if isinstance(title, float) and title != title:
             title = None  # NaN: a DataFrame row without a title
         if not isinstance(docno, (str, int)) or isinstance(docno, bool) or str(docno).strip() == "":
-            raise ValueError(f"{where}: {self.docno_field!r} must be a non-empty string, got {docno!r}")
+            raise InputError(f"{where}: {self.docno_field!r} must be a non-empty string, got {docno!r}")
         if not isinstance(text, str):
-            raise ValueError(f"{where} ({docno}): {self.text_field!r} must be a string, got {type(text).__name__}")
+            raise InputError(f"{where} ({docno}): {self.text_field!r} must be a string, got {type(text).__name__}")
         if title is not None and not isinstance(title, str):
-            raise ValueError(f"{where} ({docno}): {self.title_field!r} must be a string, got {type(title).__name__}")
+            raise InputError(f"{where} ({docno}): {self.title_field!r} must be a string, got {type(title).__name__}")
         title = title.strip() if title and title.strip() else None
         return Document(doc_id=str(docno), text=f"{title}\n\n{text}" if title else text, title=title)

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import InputError, InputTypeError
-from .index import top_k
+from .topk import top_k
 from .validation import check_question
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -19,9 +19,9 @@ import numpy as np
 
 from .build import Segment
 from .expansion import Expander
-from .index import top_k
 from .settings import Settings
 from .sparse_scorer import SparseScorer
+from .topk import top_k
 
 __all__ = ["Scorer"]
 

@@ -26,8 +26,9 @@ import scipy.sparse as sp
 
 from .build import Segment
 from .expansion import Expander
-from .index import QUERY_BLOCK, top_k_rows
+from .index import QUERY_BLOCK
 from .settings import Settings
+from .topk import top_k_rows
 
 __all__ = ["SparseScorer", "link_matrix"]
 

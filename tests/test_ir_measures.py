@@ -4,10 +4,10 @@ import sys
 
 import pandas as pd
 import pytest
-
-from spasmqa._ir_measures import split_measures
-from spasmqa.evaluate import evaluate, parse_measure
 from test_evaluate import random_case
+
+from spasmqa.evaluate import evaluate, parse_measure
+from spasmqa.evaluate.irm import split_measures
 
 irm = pytest.importorskip("ir_measures")
 

@@ -8,10 +8,10 @@ import pytest
 
 pytest.importorskip("langchain_core")
 
-from langchain_core.runnables import RunnableLambda  # noqa: E402
+from langchain_core.runnables import RunnableLambda
 
-import spasmqa  # noqa: E402
-from spasmqa.langchain import Retriever  # noqa: E402
+import spasmqa
+from spasmqa.langchain import Retriever
 
 QUESTION = "what causes lower back spasms"
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import InputError, InputTypeError, MissingExtraError
+
 __all__ = ["is_measure_object", "split_measures", "delegated_values"]
 
 INSTALL_HINT = 'pip install "spasmqa[ir-measures]"'
@@ -38,7 +40,7 @@ def _import_ir_measures():
     try:
         import ir_measures
     except ImportError:
-        raise ImportError(f"this measure needs ir_measures, which is not installed: {INSTALL_HINT}") from None
+        raise MissingExtraError(f"this measure needs ir_measures, which is not installed: {INSTALL_HINT}") from None
     return ir_measures
 
 
@@ -81,11 +83,11 @@ def split_measures(
                 try:
                     irm = _import_ir_measures()
                 except ImportError:
-                    raise ValueError(f"{exc}; other measures need ir_measures ({INSTALL_HINT})") from None
+                    raise InputError(f"{exc}; other measures need ir_measures ({INSTALL_HINT})") from None
                 try:
                     obj = irm.parse_measure(m)
                 except (ValueError, TypeError, NameError, SyntaxError, AttributeError):
-                    raise ValueError(f"{exc}; ir_measures does not know {m!r} either") from None
+                    raise InputError(f"{exc}; ir_measures does not know {m!r} either") from None
                 column = m
                 delegated.append((column, obj))
         elif is_measure_object(m):
@@ -96,10 +98,10 @@ def split_measures(
             else:
                 own.append((column, *spec))
         else:
-            raise TypeError(f"a measure must be a name such as 'nDCG@10' or an ir_measures measure, "
+            raise InputTypeError(f"a measure must be a name such as 'nDCG@10' or an ir_measures measure, "
                             f"got {type(m).__name__}")
         if column in seen:
-            raise ValueError(f"measure {column!r} is given twice")
+            raise InputError(f"measure {column!r} is given twice")
         seen.add(column)
         seen_order.append(column)
     return own, delegated, list(seen_order)
@@ -127,5 +129,5 @@ def delegated_values(run: pd.DataFrame, qrels: pd.DataFrame, measures: list[tupl
                 out[metric.query_id][by_measure[metric.measure]] = float(metric.value)
     except Exception as exc:  # ir_measures' providers raise many kinds (subprocess, Java, import ...)
         names = ", ".join(column for column, _ in measures)
-        raise ValueError(f"ir_measures could not compute {names}: {type(exc).__name__}: {exc}".strip()) from exc
+        raise InputError(f"ir_measures could not compute {names}: {type(exc).__name__}: {exc}".strip()) from exc
     return out

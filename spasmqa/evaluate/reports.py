@@ -1,0 +1,172 @@
+"""Ready-made evaluations: the shipped question sets and BEIR data sets, and their tables."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..answer import Answer, passage_id
+from ..errors import InputError
+from ..resources import data_path
+from .files import _lines, read_beir, write_run
+from .measures import DEFAULT_MEASURES, evaluate
+
+__all__ = ["QUESTION_SETS", "answers_to_run", "evaluate_beir", "evaluate_default", "format_table",
+           "load_default_questions"]
+
+# The question sets shipped for the default corpus (see the README).
+QUESTION_SETS = {"labelled": "questions.jsonl", "check": "questions_check.jsonl"}
+
+
+def load_default_questions(path: str | os.PathLike | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Labelled questions for the default corpus.
+
+    Each file holds one question per line with its relevant passages given
+    by their text; graded 2 (answers it) or 1 (partly useful). Judgments are
+    keyed by text, so they map onto :func:`spasmqa.passage_id`, the docno of
+    passage runs.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        A JSONL file of that format, or the name of a shipped set:
+        ``"labelled"`` (the default, ``spasmqa/data/questions.jsonl``, the set
+        the defaults were chosen on) or ``"check"``
+        (``spasmqa/data/questions_check.jsonl``, written afterwards in other
+        words to check that changes generalise).
+
+    Returns
+    -------
+    (queries, qrels) DataFrames.
+    """
+    if path is None or str(path) in QUESTION_SETS:
+        path = data_path(QUESTION_SETS[str(path or "labelled")])
+    path = Path(path)
+    queries, qrels = [], []
+    for lineno, line in _lines(path):
+        try:
+            rec = json.loads(line)
+            queries.append((rec["qid"], rec["query"]))
+            for item in rec["relevant"]:
+                qrels.append((rec["qid"], passage_id(item["text"]), int(item["label"])))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise InputError(f"{path}:{lineno}: malformed question record ({exc})") from None
+    return pd.DataFrame(queries, columns=["qid", "query"]), pd.DataFrame(qrels, columns=["qid", "docno", "label"])
+
+
+def answers_to_run(answers: Sequence[Answer], qids: Sequence[str]) -> pd.DataFrame:
+    """A run from answers: docno is the passage id, in answer order."""
+    rows = []
+    for qid, ans in zip(qids, answers):
+        n = len(ans.passages)
+        for p in ans.passages:
+            # Scores are replaced by n - rank + 1 so trec_eval's ordering equals
+            # the answer's order even where re-ranking made scores non-monotone.
+            rows.append((str(qid), p.id, float(n - p.rank + 1), p.rank))
+    return pd.DataFrame(rows, columns=["qid", "docno", "score", "rank"])
+
+
+def evaluate_default(
+    k: int = 10,
+    *,
+    measures: Iterable[str] = ("nDCG@5", "nDCG@10", "RR@10", "R@10", "AP"),
+    run_out: str | os.PathLike | None = None,
+    per_query: bool = False,
+    questions: str | os.PathLike = "labelled",
+    **options: Any,
+) -> dict[str, Any]:
+    """Evaluate answers (after de-duplication) on the default corpus's questions.
+
+    ``questions`` picks the set, as in :func:`load_default_questions`.
+    """
+    from ..qa import QA
+
+    t0 = time.perf_counter()
+    qa = QA.from_corpus(**options)
+    t1 = time.perf_counter()
+    queries, qrels = load_default_questions(questions)
+    answers = qa.ask_many(list(queries["query"]), k=min(k, 1000))
+    t2 = time.perf_counter()
+    run = answers_to_run(answers, list(queries["qid"]))
+    if run_out:
+        write_run(run, run_out)
+    table = evaluate(run, qrels, measures, per_query=per_query)
+    name = f"default corpus, {questions}" + (" questions" if str(questions) in QUESTION_SETS else "")
+    report = _report(name, None, qa, queries, table, t1 - t0, t2 - t1, per_query)
+    return report
+
+
+def evaluate_beir(
+    path: str | os.PathLike,
+    *,
+    split: str = "test",
+    k: int = 1000,
+    measures: Iterable[str] = DEFAULT_MEASURES,
+    run_out: str | os.PathLike | None = None,
+    per_query: bool = False,
+    aggregate: str = "max",
+    **options: Any,
+) -> dict[str, Any]:
+    """Index a BEIR data set and evaluate on one split.
+
+    Documents are indexed whole (title and text) unless ``unit="passage"``,
+    in which case sentence passages are scored and aggregated per document.
+    """
+    from ..qa import QA
+    from ..settings import Settings
+
+    options.setdefault("unit", "document")
+    settings = Settings.from_options(options)
+    corpus, queries, qrels = read_beir(path, split)
+    t0 = time.perf_counter()
+    qa = QA(corpus, settings)
+    t1 = time.perf_counter()
+    run = qa.search(queries, k=k, level="document", aggregate=aggregate)  # type: ignore[arg-type]
+    t2 = time.perf_counter()
+    if run_out:
+        write_run(run, run_out)
+    table = evaluate(run, qrels, measures, per_query=per_query)
+    return _report(f"BEIR {Path(path).name}", split, qa, queries, table, t1 - t0, t2 - t1, per_query)
+
+
+def _report(name, split, qa, queries, table, index_s, query_s, per_query) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "dataset": name,
+        "split": split,
+        "settings": qa.settings.as_dict(),
+        "documents": len(qa.corpus),
+        "units": qa.n_units,
+        "queries": int(len(queries)),
+        "index_seconds": round(index_s, 3),
+        "query_seconds": round(query_s, 3),
+        "queries_per_second": round(len(queries) / query_s, 1) if query_s > 0 else None,
+    }
+    if per_query:
+        report["per_query"] = table.to_dict("records")
+        means = {c: float(table[c].mean()) for c in table.columns if c != "qid"}
+    else:
+        means = {c: float(v) for c, v in table.iloc[0].items()}
+    report["measures"] = {m: round(v, 4) if not math.isnan(v) else None for m, v in means.items()}
+    return report
+
+
+def format_table(report: Mapping[str, Any]) -> str:
+    """A report as a small plain-text table."""
+    s = report["settings"]
+    title = report["dataset"] + (f" ({report['split']} split)" if report.get("split") else "")
+    lines = [title,
+             f"{report['documents']} documents, {report['units']} {s['unit']}s indexed; {report['queries']} queries; "
+             f"weighting={s['weighting']}" + (f" (k1={s['k1']}, b={s['b']})" if s["weighting"] == "bm25" else ""),
+             ""]
+    width = max(len(m) for m in report["measures"])
+    lines += [f"  {m:<{width}}  {v:.4f}" for m, v in report["measures"].items()]
+    lines += ["", f"index {report['index_seconds']:.2f}s · queries {report['query_seconds']:.2f}s "
+                  f"({report['queries_per_second']} q/s)"]
+    return "\n".join(lines)
