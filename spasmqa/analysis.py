@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
-
-from nltk.stem.snowball import SnowballStemmer
 
 from .errors import InputError
 from .settings import STEMMERS, check_option
@@ -63,6 +61,21 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _MISSING = object()
 
 
+def make_stemmer(name: str, language: str = "english") -> Callable[[str], str]:
+    """The stem function of a stemmer name (see :data:`spasmqa.settings.STEMMERS`).
+
+    PyStemmer loads in milliseconds; nltk (only for the legacy names) takes
+    over a second to import, so it is imported only when asked for.
+    """
+    if name.startswith("nltk-"):
+        from nltk.stem.snowball import SnowballStemmer
+
+        return SnowballStemmer(language).stem
+    import Stemmer
+
+    return Stemmer.Stemmer(language).stemWord
+
+
 class Analyzer:
     """Tokenise, lower-case, drop stop words and stem.
 
@@ -71,13 +84,17 @@ class Analyzer:
     stop_words : iterable of str, "english" or None, default="english"
         Words to drop (compared after case folding, before stemming).
         ``"english"`` selects :data:`STOP_WORDS`; ``None`` keeps every token.
-    stem : bool or {"snowball-y", "snowball"}, default=True
-        Reduce tokens with nltk's Snowball (Porter2) English stemmer, which
-        needs no downloaded data. ``"snowball"`` is that stemmer as it is;
-        ``"snowball-y"`` (what ``True`` means) also drops a final "i" after a
-        consonant from stems of five or more letters, Snowball's trace of a
-        final "y", so that "injury" and "injured" meet (see the module
-        docstring). ``False`` keeps words whole.
+    stem : bool or {"snowball-y", "snowball", "nltk-snowball-y", "nltk-snowball"}, default=True
+        Reduce tokens with the Snowball (Porter2) English stemmer.
+        ``"snowball"`` is the Snowball project's own implementation in C
+        (PyStemmer); ``"snowball-y"`` (what ``True`` means) also drops a
+        final "i" after a consonant from stems of five or more letters,
+        Snowball's trace of a final "y", so that "injury" and "injured" meet
+        (see the module docstring). ``"nltk-snowball"`` and
+        ``"nltk-snowball-y"`` use nltk's Python implementation instead, as
+        indexes saved before format 3 did; it differs from Snowball's on
+        about 1 word in 450 (``tests/test_analysis.py`` lists where).
+        ``False`` keeps words whole.
     min_token_length : int, default=1
         Tokens shorter than this (in characters) are dropped.
 
@@ -111,8 +128,8 @@ class Analyzer:
             raise InputError(f"min_token_length must be an integer >= 1, got {min_token_length!r}")
         self._token_re = WORD_RE
         stem = check_option("stem", stem)
-        self._stemmer = SnowballStemmer("english") if stem else None
-        self._merge_y = stem == STEMMERS[0]
+        self._stemmer = make_stemmer(stem) if stem else None
+        self._merge_y = isinstance(stem, str) and stem.endswith("-y")
         # token -> term (or None when dropped). Stemming dominates analysis
         # time; the cache makes it a dict lookup per token. Dict writes are
         # atomic under the GIL, so sharing it between threads is safe.
@@ -133,7 +150,7 @@ class Analyzer:
         if word in self._stop or len(word) < self.min_token_length:
             result = None
         else:
-            result = self._stemmer.stem(word) if self._stemmer is not None else word
+            result = self._stemmer(word) if self._stemmer is not None else word
             if self._merge_y and len(result) >= 5 and result[-1] == "i" and result[-2] not in "aeiouy":
                 result = result[:-1]
         if len(self._cache) < 2_000_000:  # bound memory on pathological input

@@ -27,7 +27,11 @@ __all__ = ["INDEX_OPTIONS", "RULES", "STEMMERS", "Settings", "check_option"]
 Unit = Literal["passage", "document"]
 
 #: Stemmer names (``True`` means the first); see :class:`spasmqa.Analyzer`.
-STEMMERS = ("snowball-y", "snowball")
+#: "snowball" is the Snowball project's English (Porter2) stemmer in C
+#: (PyStemmer); "nltk-snowball" is nltk's Python implementation, which
+#: indexes of format 2 and older were built with; "-y" adds spasmqa's
+#: y-merging rule.
+STEMMERS = ("snowball-y", "snowball", "nltk-snowball-y", "nltk-snowball")
 
 
 @dataclass(frozen=True)
@@ -150,10 +154,12 @@ class Settings:
         passages, where cosine favours two-word headings.
     stop_words : "english" or None, default="english"
         spasmqa's function-word list (see :mod:`spasmqa.analysis`) or none.
-    stem : bool or {"snowball-y", "snowball"}, default=True
+    stem : bool or {"snowball-y", "snowball", "nltk-snowball-y", "nltk-snowball"}, default=True
         Stemming (see :class:`spasmqa.Analyzer`): ``True`` is
-        ``"snowball-y"``, Snowball with its "y" -> "i" trace dropped so that
-        "injury" meets "injured"; ``"snowball"`` is plain Snowball.
+        ``"snowball-y"``, Snowball (PyStemmer) with its "y" -> "i" trace
+        dropped so that "injury" meets "injured"; ``"snowball"`` is plain
+        Snowball; the ``nltk-`` names use nltk's implementation, as indexes
+        saved before format 3 did.
     near_duplicate : float, default=0.8
         Cosine similarity (between unit term vectors) at or above which a
         lower-ranked passage counts as a near-duplicate of a higher one and is

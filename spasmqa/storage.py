@@ -49,7 +49,9 @@ from .table import OCCURRENCE_SCHEMA, UNIT_SCHEMA, PassageTable
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "IndexFormatError", "LoadedIndex", "load_index", "save_index"]
 
 FORMAT_NAME = "spasmqa-index"
-FORMAT_VERSION = 2  # 2: settings name the stemmer; in version 1, stem=True meant plain Snowball
+# 3: "snowball" stemmers are PyStemmer's (before: nltk's, now "nltk-snowball");
+# 2: settings name the stemmer; in version 1, stem=True meant plain Snowball.
+FORMAT_VERSION = 3
 # Arrays of passages.npz: the occurrence schema, and each unit's first occurrence.
 _OCC_ARRAYS = {**OCCURRENCE_SCHEMA, **{f"unit_{name}": dtype for name, dtype in UNIT_SCHEMA.items()}}
 _TABLES: dict[str, Any] = {"synonyms": SynonymTable, "intents": IntentTable}
@@ -206,13 +208,27 @@ def _check(cond: bool, what: str) -> None:
         raise IndexFormatError(f"index is inconsistent: {what}")
 
 
+def _legacy_settings(version: int, options: Any) -> Any:
+    """Settings of an older format, in today's names: indexes before format 3
+    were stemmed by nltk ("snowball" then meant nltk's implementation), and
+    in format 1 ``stem=True`` meant plain Snowball."""
+    if not isinstance(options, dict) or version >= 3:
+        return options
+    stem = options.get("stem", True)
+    if version == 1 and stem is True:
+        stem = "snowball"
+    if stem is True:
+        stem = "snowball-y"
+    if stem in ("snowball", "snowball-y"):
+        stem = "nltk-" + stem
+    return {**options, "stem": stem}
+
+
 def load_index(path: str | os.PathLike) -> LoadedIndex:
     """Read and check an index written by :func:`save_index` (see :meth:`spasmqa.QA.load`)."""
     root = Path(path)
     manifest = _read_manifest(root)
-    options = manifest.get("settings", {})
-    if manifest["format_version"] == 1 and isinstance(options, dict) and options.get("stem", True) is True:
-        options = {**options, "stem": "snowball"}
+    options = _legacy_settings(manifest["format_version"], manifest.get("settings", {}))
     try:
         settings = Settings.from_options(options)
     except (TypeError, ValueError) as exc:

@@ -42,7 +42,7 @@ def test_round_trip_answers_identically(tmp_path, options):
 
 def test_manifest(saved):
     m = json.loads((saved / "manifest.json").read_text())
-    assert m["format"] == "spasmqa-index" and m["format_version"] == 2
+    assert m["format"] == "spasmqa-index" and m["format_version"] == 3
     assert m["settings"]["stem"] == "snowball-y"  # the stemmer by name, not True
     assert m["spasmqa_version"] == spasmqa.__version__
     assert m["settings"]["weighting"] == "tfidf" and m["sizes"]["units"] == 63
@@ -57,8 +57,23 @@ def test_version_1_index_keeps_plain_snowball(saved):
     m["settings"]["stem"] = True
     (saved / "manifest.json").write_text(json.dumps(m))
     loaded = QA.load(saved)
-    assert loaded.settings.stem == "snowball"
+    assert loaded.settings.stem == "nltk-snowball"
     assert loaded.analyzer_("injury injured") == ["injuri", "injur"]
+
+
+@pytest.mark.parametrize("stem,want", [("snowball-y", "nltk-snowball-y"), ("snowball", "nltk-snowball")])
+def test_version_2_index_keeps_nltk_stems(saved, stem, want):
+    # Before format 3, "snowball" meant nltk's implementation, which differs
+    # from PyStemmer's on rare words ("added" -> "ad"): questions must be
+    # stemmed as the documents were.
+    m = json.loads((saved / "manifest.json").read_text())
+    m["format_version"] = 2
+    m["settings"]["stem"] = stem
+    (saved / "manifest.json").write_text(json.dumps(m))
+    loaded = QA.load(saved)
+    assert loaded.settings.stem == want
+    assert loaded.analyzer_("added") == ["ad"]
+    assert QA.from_texts(["x"]).analyzer_("added") == ["add"]
 
 
 def test_refuses_to_overwrite(saved, qa):
