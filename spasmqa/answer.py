@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import html
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from pathlib import Path
-
-import pandas as pd
 
 from .analysis import WORD_RE
 
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
 __all__ = ["Answer", "Context", "ContextView", "Passage", "Source", "passage_id", "normalize_text"]
 
-_WS = re.compile(r"\s+")
 
 
 def normalize_text(text: str) -> str:
@@ -31,7 +31,7 @@ def normalize_text(text: str) -> str:
     White space is collapsed and case folded; nothing else changes, so two
     passages are "the same text" when a reader would say so.
     """
-    return _WS.sub(" ", text).strip().casefold()
+    return " ".join(text.split()).casefold()  # str.split() and re's \s agree on what is white space
 
 
 def passage_id(text: str) -> str:
@@ -192,6 +192,8 @@ class Answer:
     def to_frame(self) -> pd.DataFrame:
         """One row per passage: ``rank, score, text, doc_id, start, end,
         n_sources, sources, id, is_fragment``."""
+        import pandas as pd
+
         rows = [
             {
                 "rank": p.rank,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .analysis import Analyzer
-from .answer import Answer, Passage, make_highlighter, passage_id
+from .answer import Answer, Passage, make_highlighter
 from .expansion import Expander
 from .index import TermIndex
 from .settings import Settings
@@ -36,6 +36,7 @@ class Composer:
         self.settings = settings
         self.analyzer = analyzer
         self.expander = expander
+        self._max_idf = float(index.idf_.max()) if len(index.idf_) else 1.0
 
     def candidates(self, k: int) -> int:
         """How many ranked units selection needs to return ``k``."""
@@ -82,13 +83,20 @@ class Composer:
         return [(int(units[c]), float(scores[c]), dropped.get(c, [])) for c in chosen]
 
     def _similarities(self, units: np.ndarray) -> np.ndarray:
-        """Cosine similarities between the candidates' unit vectors (dense, small)."""
+        """Cosine similarities between the candidates' unit vectors (dense, small).
+
+        Only terms shared by two or more candidates can make two of them
+        similar, so the others are left out of the product (the diagonal,
+        never read, is then not 1).
+        """
         ptr, terms, vals = self.index.forward_arrays()
         counts = ptr[units + 1] - ptr[units]
         pos = np.repeat(ptr[units] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-        cols, inverse = np.unique(terms[pos], return_inverse=True)
-        dense = np.zeros((len(units), len(cols)))
-        dense[np.repeat(np.arange(len(units)), counts), inverse] = vals[pos]
+        cols, inverse, shared = np.unique(terms[pos], return_inverse=True, return_counts=True)
+        keep = shared[inverse] > 1
+        column = np.cumsum(shared > 1) - 1
+        dense = np.zeros((len(units), int((shared > 1).sum())))
+        dense[np.repeat(np.arange(len(units)), counts)[keep], column[inverse[keep]]] = vals[pos][keep]
         return dense @ dense.T
 
     def answer(self, question: str, terms: Sequence[str], picked: Selection) -> Answer:
@@ -102,15 +110,17 @@ class Composer:
             near = tuple(table.source(int(table.unit_first_occ[d])) for d in dups)
             passages.append(Passage(
                 text=text, score=score, doc_id=src.doc_id, start=src.start, end=src.end,
-                sources=table.sources(u), rank=rank, id=passage_id(text),
+                sources=table.sources(u), rank=rank, id=table.unit_id(u),
                 is_fragment=bool(table.occ_fragment[o]), is_heading=bool(table.occ_heading[o]),
                 near_duplicates=near, context=table.context(o),
             ))
-        text, confidence = self._summary(question, terms, passages)
+        best_occ = int(table.unit_first_occ[picked[0][0]]) if picked else -1
+        text, confidence = self._summary(question, terms, passages, best_occ)
         return Answer(question=question, passages=passages, terms=tuple(dict.fromkeys(terms)), text=text,
                       confidence=confidence, _highlight=make_highlighter(self.analyzer.term_of, terms))
 
-    def _summary(self, question: str, terms: Sequence[str], passages: list[Passage]) -> tuple[str, float]:
+    def _summary(self, question: str, terms: Sequence[str], passages: list[Passage], best_occ: int
+                 ) -> tuple[str, float]:
         """Extractive answer text with [n] citations, and a confidence in [0, 1].
 
         Confidence is the idf-weighted share of the question's terms that the
@@ -124,13 +134,20 @@ class Composer:
         if not passages:
             return "", 0.0
         vocab, idf = self.index.vocabulary_, self.index.idf_
-        max_idf = float(idf.max()) if len(idf) else 1.0
+        max_idf = self._max_idf
         weights = {t: float(idf[vocab[t]]) if t in vocab else max_idf for t in dict.fromkeys(terms)}
-        best = passages[0]
-        # What the reader sees: the passage, its heading and the sentence before.
-        seen = set(self.analyzer(best.text))
-        if best.context is not None:
-            seen.update(self.analyzer(f"{best.context.heading or ''} {best.context.before}"))
+        # What the reader sees: the passage, its heading and the sentence
+        # before, as index terms (the units' own terms: no re-analysis).
+        table, o = self.table, best_occ
+        seen_units = [table.occ_unit[o]]
+        h = table.occ_heading_of[o]
+        if h >= 0 and h != o:
+            seen_units.append(table.occ_unit[h])
+        if o > 0 and table.occ_doc[o - 1] == table.occ_doc[o]:
+            seen_units.append(table.occ_unit[o - 1])
+        ptr, term_ids, _ = self.index.forward_arrays()
+        terms_ = self.index.terms_
+        seen = {terms_[t] for u in seen_units for t in term_ids[ptr[u]:ptr[u + 1]].tolist()}
         if self.expander is not None:
             covered = self.expander.covered(question, terms, seen)
         else:

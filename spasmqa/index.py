@@ -304,6 +304,7 @@ class TermIndex:
             data *= np.repeat(self.idf_.astype(dtype), postings_per_term)
         self.postings_ = sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
         self._forward: sp.csr_matrix | None = None
+        self._forward_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._forward_lock = threading.Lock()
 
     # -- scoring ----------------------------------------------------------
@@ -335,11 +336,15 @@ class TermIndex:
         question has no known term; 1 for BM25).
         """
         get = self.vocabulary_.get
-        ids = [i for i in map(get, tokens) if i is not None]
-        if not ids:
+        counter: dict[int, int] = {}
+        for i in map(get, tokens):
+            if i is not None:
+                counter[i] = counter.get(i, 0) + 1
+        if not counter:
             return np.zeros(0, np.int64), np.zeros(0), 0.0
-        tids, counts = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
-        data = counts.astype(np.float64)
+        ids = sorted(counter)
+        tids = np.array(ids, dtype=np.int64)
+        data = np.array([counter[i] for i in ids], dtype=np.float64)
         if self.weighting != "tfidf":
             return tids, data, 1.0
         if self.sublinear_tf:
@@ -398,8 +403,11 @@ class TermIndex:
 
     def forward_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The unit-major layout of :meth:`forward` as arrays ``(indptr, terms, values)``."""
-        f = self.forward()
-        return f.indptr, f.indices, f.data
+        arrays = self._forward_arrays
+        if arrays is None:
+            f = self.forward()
+            arrays = self._forward_arrays = (f.indptr, f.indices, f.data)
+        return arrays
 
     def forward(self) -> sp.csr_matrix:
         """Row-normalised unit vectors ``(n_units, n_terms)``, for similarity

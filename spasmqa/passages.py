@@ -25,9 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTrainer
 
 from .analysis import STOP_WORDS
 
@@ -115,10 +114,25 @@ class SentenceSplitter:
         self.punkt = punkt
         self.web_rules = web_rules
         self.max_train_chars = max_train_chars
-        self.tokenizer_ = PunktSentenceTokenizer()
+        self._tokenizer: Any = None  # nltk takes a second to import: only when first splitting
+
+    @property
+    def tokenizer_(self) -> Any:
+        """nltk's ``PunktSentenceTokenizer`` (default parameters unless trained)."""
+        if self._tokenizer is None:
+            from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+            self._tokenizer = PunktSentenceTokenizer()
+        return self._tokenizer
+
+    @tokenizer_.setter
+    def tokenizer_(self, tokenizer: Any) -> None:
+        self._tokenizer = tokenizer
 
     def fit(self, texts: Iterable[str]) -> SentenceSplitter:
         if self.punkt == "train":
+            from nltk.tokenize.punkt import PunktSentenceTokenizer, PunktTrainer
+
             trainer = PunktTrainer()
             budget = self.max_train_chars
             for text in texts:
@@ -133,7 +147,7 @@ class SentenceSplitter:
     def get_params(self) -> dict[str, object]:
         return {"punkt": self.punkt, "web_rules": self.web_rules, "max_train_chars": self.max_train_chars}
 
-    def punkt_parameters(self) -> PunktParameters:
+    def punkt_parameters(self) -> Any:
         return self.tokenizer_._params
 
     def split(self, text: str) -> list[Span]:

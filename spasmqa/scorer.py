@@ -54,6 +54,9 @@ class Scorer:
         h, a = self.reference.heading_matrix, self.reference.anaphora_matrix
         self._heading = None if h is None else (h.indptr, h.indices, h.data)
         self._anaphora = None if a is None else (a.indptr, a.indices, a.data, self.reference._anaphora_in)
+        # Which units have links leaving them (headings, antecedents).
+        self._has_heading = None if h is None else np.diff(h.indptr) > 0
+        self._has_anaphora = None if a is None else np.diff(a.indptr) > 0
         self._local = threading.local()
 
     @property
@@ -69,25 +72,26 @@ class Scorer:
         b = getattr(self._local, "buffers", None)
         if b is None:
             n = self._n
-            b = (np.zeros(n, self._dtype), np.zeros(n, self._dtype), np.zeros(n, bool), np.zeros(n), np.zeros(n),
-                 np.zeros(n), np.zeros(n, bool))
+            b = (np.zeros(n, self._dtype), np.zeros(n, self._dtype), np.zeros(n, bool), np.zeros(n), np.zeros(n))
             self._local.buffers = b
         return b
 
     # -- stages ----------------------------------------------------------
     def _accumulate(self, tids: np.ndarray, weights: np.ndarray, acc: np.ndarray, seen: np.ndarray,
-                    touched: list[np.ndarray]) -> None:
+                    touched: list[np.ndarray] | None) -> None:
         """``acc[u] += w_t * posting(t, u)`` term by term (ascending term ids, as
-        a sparse product does); new units are appended to ``touched``."""
+        a sparse product does); new units are appended to ``touched`` unless
+        it is None (the caller then finds them in ``acc``)."""
         ptr, units, postings = self._ptr, self._units, self._weights
         for t, w in zip(tids.tolist(), weights):
             lo, hi = ptr[t], ptr[t + 1]
             u = units[lo:hi]
             acc[u] += w * postings[lo:hi]
-            new = u[~seen[u]]
-            if len(new):
-                seen[new] = True
-                touched.append(new)
+            if touched is not None:
+                new = u[~seen[u]]
+                if len(new):
+                    seen[new] = True
+                    touched.append(new)
 
     def _extra_weights(self, extra: Mapping[str, float], norm: float) -> tuple[np.ndarray, np.ndarray]:
         """Term ids and weights of expansion terms, as the reference weighs them."""
@@ -140,49 +144,55 @@ class Scorer:
         return _sorted_sum(np.concatenate(gu), np.concatenate(gv), np.add)
 
     @staticmethod
-    def _links(links: tuple, units: np.ndarray, s64: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _links(links: tuple, has_links: np.ndarray, units: np.ndarray, scores: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
         """(target, contribution) of every link leaving a scored unit, sources ascending."""
         ptr, cols, vals = links[0], links[1], links[2]
-        src = units[ptr[units + 1] > ptr[units]]
+        m = has_links[units]
+        src, s = units[m], scores[m]
         if len(src) == 0:
             return _EMPTY_UNITS, np.zeros(0)
-        src.sort()
         counts = ptr[src + 1] - ptr[src]
         pos = np.repeat(ptr[src] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-        return cols[pos].astype(np.int64), np.repeat(s64[src], counts) * vals[pos]
+        return cols[pos].astype(np.int64), np.repeat(s, counts) * vals[pos]
 
-    def _context(self, units: np.ndarray, scores: np.ndarray, s64: np.ndarray, hs64: np.ndarray,
-                 lead64: np.ndarray, mark: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _context(self, units: np.ndarray, scores: np.ndarray, acc32: np.ndarray, cue32: np.ndarray | None,
+                 hs64: np.ndarray, lead64: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Heading and reference-back flow: ``s + hs + max(0, lead - s * a_in)``.
 
-        Only the targets of links from scored units change (a unit with no
-        scored antecedent has ``lead = 0`` and gains nothing), so only they
-        are recomputed; every buffer touched is reset before returning.
+        ``units`` are sorted. Only the targets of links from scored units
+        change (a unit with no scored antecedent has ``lead = 0`` and gains
+        nothing), so only they are computed, from the dense buffers that
+        still hold every unit's own score.
         """
-        s64[units] = scores
-        h_units, h_vals = self._links(self._heading, units, s64) if self._heading is not None else (_EMPTY_UNITS,
-                                                                                                     np.zeros(0))
-        a_units, a_vals = self._links(self._anaphora, units, s64) if self._anaphora is not None else (_EMPTY_UNITS,
-                                                                                                       np.zeros(0))
+        h_units, h_vals = (self._links(self._heading, self._has_heading, units, scores)
+                           if self._heading is not None else (_EMPTY_UNITS, np.zeros(0)))
+        a_units, a_vals = (self._links(self._anaphora, self._has_anaphora, units, scores)
+                           if self._anaphora is not None else (_EMPTY_UNITS, np.zeros(0)))
+        if len(h_units) == 0 and len(a_units) == 0:
+            return units, scores
         try:
-            if len(h_units) == 0 and len(a_units) == 0:
-                return units, scores
             np.add.at(hs64, h_units, h_vals)
             np.add.at(lead64, a_units, a_vals)
             targets = np.unique(np.concatenate([h_units, a_units]))
-            out = s64[targets] + hs64[targets]
+            own = acc32[targets].astype(np.float64)
+            if cue32 is not None:
+                own += cue32[targets]
+            out = own + hs64[targets]
             if self._anaphora is not None:
-                lead = lead64[targets] - s64[targets] * self._anaphora[3][targets]
+                lead = lead64[targets] - own * self._anaphora[3][targets]
                 np.maximum(lead, 0.0, out=lead)
                 out += lead
-            mark[targets] = True
-            keep = ~mark[units]
-            mark[targets] = False
-            return np.concatenate([units[keep], targets]), np.concatenate([scores[keep], out])
         finally:
-            s64[units] = 0.0
             hs64[h_units] = 0.0
             lead64[a_units] = 0.0
+        pos = np.searchsorted(units, targets)
+        found = pos < len(units)
+        found[found] = units[pos[found]] == targets[found]
+        scores[pos[found]] = out[found]
+        if found.all():
+            return units, scores
+        return np.concatenate([units, targets[~found]]), np.concatenate([scores, out[~found]])
 
     @staticmethod
     def _mark(units: np.ndarray, seen: np.ndarray, touched: list[np.ndarray]) -> None:
@@ -193,7 +203,7 @@ class Scorer:
 
     # -- public ------------------------------------------------------------
     def score_one(self, terms: Sequence[str], question: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(units, scores) of every unit with a non-zero score, in no particular order."""
+        """(units, scores) of every unit with a non-zero score, units ascending."""
         if self.settings.prf:
             scores = self.reference.score([terms], None if question is None else [question])
             return scores.indices.astype(np.int64), scores.data.astype(np.float64)
@@ -203,35 +213,50 @@ class Scorer:
         cues: Mapping[str, float] = {}
         if self.expander is not None and question is not None:
             groups, cues = self.expander.extra_terms(question, terms, index.vocabulary_)
-        acc32, aux32, seen, s64, hs64, lead64, mark = self._buffers()
-        touched: list[np.ndarray] = []
+        acc32, cue32, seen, hs64, lead64 = self._buffers()
+        ptr = self._ptr
+        # Where the question's postings cover a good part of the units, a
+        # scan of the buffer finds them faster than tracking each one.
+        dense = int((ptr[tids + 1] - ptr[tids]).sum()) * getattr(self, "_n_dense_factor", 8) >= self._n
+        touched: list[np.ndarray] | None = None if dense else []
         try:
             self._accumulate(tids, w64.astype(self._dtype), acc32, seen, touched)
             if groups:
                 su, sv = self._synonyms(groups, own_norm)
                 acc32[su] += sv
-                self._mark(su, seen, touched)
-            if not touched:
+                if touched is not None:
+                    self._mark(su, seen, touched)
+            units = self._units_in(acc32, touched)
+            if len(units) == 0:
                 return _EMPTY_UNITS, np.zeros(0)
             if cues:
                 # Only for questions that matched something (checked above).
                 ctids, cw = self._extra_weights(cues, self._expansion_norm(own_norm, cues))
-                cue_touched: list[np.ndarray] = []
-                self._accumulate(ctids, cw, aux32, seen, cue_touched)
-                touched.extend(cue_touched)
-            units = np.concatenate(touched)
-            scores = acc32[units].astype(np.float64)
-            if cues:
-                scores += aux32[units]
+                self._accumulate(ctids, cw, cue32, seen, touched)
+                units = self._units_in(acc32, touched, cue32)
+                scores = acc32[units].astype(np.float64) + cue32[units]
+            else:
+                scores = acc32[units].astype(np.float64)
             if self._heading is not None or self._anaphora is not None:
-                return self._context(units, scores, s64, hs64, lead64, mark)
+                return self._context(units, scores, acc32, cue32 if cues else None, hs64, lead64)
             return units, scores
         finally:
-            if touched:
+            if dense:
+                acc32.fill(0)
+                if cues:
+                    cue32.fill(0)
+            elif touched:
                 every = np.concatenate(touched)
                 acc32[every] = 0
-                aux32[every] = 0
+                cue32[every] = 0
                 seen[every] = False
+
+    @staticmethod
+    def _units_in(acc: np.ndarray, touched: list[np.ndarray] | None, cues: np.ndarray | None = None) -> np.ndarray:
+        """The units scored so far, ascending."""
+        if touched is None:
+            return np.flatnonzero(acc) if cues is None else np.flatnonzero((acc != 0) | (cues != 0))
+        return np.sort(np.concatenate(touched)) if touched else _EMPTY_UNITS
 
     def top(self, terms: Sequence[str], question: str | None, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The top ``k`` (units, scores) of one question: score descending, then unit."""

@@ -59,6 +59,7 @@ class PassageTable:
         for name, dtype in OCCURRENCE_SCHEMA.items():
             setattr(self, f"occ_{name}", np.array(occurrences[name], dtype=dtype))
         self.unit_first_occ = np.array(first_occ, dtype=np.int64)
+        self._unit_ids: dict[int, str] = {}
         self._derive()
 
     occ_doc: np.ndarray
@@ -116,6 +117,13 @@ class PassageTable:
     def unit_text(self, u: int) -> str:
         return self.text(int(self.unit_first_occ[u]))
 
+    def unit_id(self, u: int) -> str:
+        """The passage id of unit ``u`` (cached: hashing is the costly part of composing an answer)."""
+        pid = self._unit_ids.get(u)
+        if pid is None:
+            pid = self._unit_ids[u] = passage_id(self.unit_text(u))
+        return pid
+
     def source(self, o: int) -> Source:
         return Source(self.doc_ids[self.occ_doc[o]], int(self.occ_start[o]), int(self.occ_end[o]))
 
@@ -136,7 +144,7 @@ class PassageTable:
     def unit_docno(self, u: int, unit_kind: str) -> str:
         """The docno of a unit in a run: the doc_id of a document unit, else the passage id."""
         o = int(self.unit_first_occ[u])
-        return self.doc_ids[self.occ_doc[o]] if unit_kind == "document" else passage_id(self.text(o))
+        return self.doc_ids[self.occ_doc[o]] if unit_kind == "document" else self.unit_id(u)
 
     def unit_doc_matrix(self) -> sp.csr_matrix:
         """Binary (n_units, n_docs): which documents each unit occurs in."""
