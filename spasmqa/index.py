@@ -23,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import scipy.sparse as sp
 
+from .counts import column_sums, count_rows, stack_rows
 from .errors import InputError
 from .settings import check_option
 from .topk import top_k, top_k_rows
@@ -50,60 +51,6 @@ class CollectionStats:
     @property
     def avgdl(self) -> float:
         return self.total_length / self.n_units if self.n_units else 1.0
-
-
-def count_rows(token_lists: Iterable[Sequence[str]], vocabulary: dict[str, int], grow: bool) -> sp.csr_matrix:
-    """Term-count matrix (rows = token lists) over ``vocabulary``.
-
-    With ``grow=True`` unseen terms get new column numbers (in order of first
-    occurrence); otherwise they are ignored.
-    """
-    ids: list[int] = []
-    indptr = [0]
-    if grow:
-        setdefault = vocabulary.setdefault
-        for tokens in token_lists:
-            ids.extend([setdefault(t, len(vocabulary)) for t in tokens])
-            indptr.append(len(ids))
-    else:
-        get = vocabulary.get
-        for tokens in token_lists:
-            ids.extend([i for i in map(get, tokens) if i is not None])
-            indptr.append(len(ids))
-    cols = np.asarray(ids, dtype=np.int32)
-    data = np.ones(len(cols), dtype=np.int32)
-    m = sp.csr_matrix((data, cols, np.asarray(indptr, dtype=np.int64)), shape=(len(indptr) - 1, len(vocabulary)))
-    m.sum_duplicates()  # also sorts indices
-    return m
-
-
-def _stack_rows(blocks: list[sp.csr_matrix], n_cols: int) -> sp.csr_matrix:
-    """Concatenate CSR row blocks, releasing each block once it is copied."""
-    nnz = sum(b.nnz for b in blocks)
-    n_rows = sum(b.shape[0] for b in blocks)
-    data = np.empty(nnz, dtype=np.int32)
-    indices = np.empty(nnz, dtype=np.int32)
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    pos = row = 0
-    while blocks:
-        b = blocks.pop(0)
-        data[pos:pos + b.nnz] = b.data
-        indices[pos:pos + b.nnz] = b.indices
-        indptr[row + 1:row + 1 + b.shape[0]] = b.indptr[1:] + pos
-        pos += b.nnz
-        row += b.shape[0]
-        del b
-    return sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols))
-
-
-def _column_sums(values: np.ndarray, like: sp.csr_matrix, n_cols: int) -> np.ndarray:
-    """Per-column sums of a matrix with ``like``'s pattern and ``values`` as data.
-
-    A sparse mat-vec instead of ``np.bincount(weights=...)``, which would make
-    a float64 copy of ``values``.
-    """
-    m = sp.csr_matrix((values, like.indices, like.indptr), shape=(like.shape[0], n_cols))
-    return np.asarray(m.T @ np.ones(like.shape[0], dtype=values.dtype)).ravel()
 
 
 class TermIndex:
@@ -206,7 +153,7 @@ class TermIndex:
         if batch or not blocks:
             blocks.append(count_rows(batch, vocabulary, grow=True))
         n_terms = len(vocabulary)
-        forward = _stack_rows(blocks, n_terms)  # empties `blocks` as it copies
+        forward = stack_rows(blocks, n_terms)  # empties `blocks` as it copies
         # CSC of (units x terms) *is* the inverted layout: reinterpret it as
         # CSR of (terms x units) instead of transposing a second time.
         inverted = forward.tocsc()
@@ -248,7 +195,7 @@ class TermIndex:
         self.counts_ = counts
         self.terms_ = sorted(vocabulary, key=vocabulary.__getitem__)
         self.doc_freq_ = np.diff(counts.indptr).astype(np.int64)
-        self.unit_length_ = _column_sums(counts.data.astype(np.float64), counts, counts.shape[1])
+        self.unit_length_ = column_sums(counts.data.astype(np.float64), counts, counts.shape[1])
         self.stats_ = stats if stats is not None else self.local_stats()
         self._compute_weights()
         return self
@@ -285,7 +232,7 @@ class TermIndex:
             if self.sublinear_tf:
                 sublinear(data)
             data *= np.repeat(self.idf_.astype(dtype), postings_per_term)
-            norms = np.sqrt(_column_sums(data * data, counts, n_units))
+            norms = np.sqrt(column_sums(data * data, counts, n_units))
             norms[norms == 0] = 1.0
             if self.pivot_slope < 1.0:
                 # Pivoted normalisation (Singhal et al. 1996): divide by a
