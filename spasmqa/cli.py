@@ -71,6 +71,7 @@ def _build_parser() -> argparse.ArgumentParser:
     src.add_argument("--corpus", nargs="+", metavar="PATH", help="files or directories (default: the shipped corpus)")
     src.add_argument("--index", metavar="PATH", help="a saved index (spasmqa index ... --out PATH)")
     ask.add_argument("--k", "-k", type=_positive_int, default=5, help="number of passages (default 5)")
+    ask.add_argument("--workers", type=_positive_int, default=1, help="with --corpus: build with this many processes")
     ask.add_argument("--format", choices=ASK_FORMATS, default=None,
                      help="text (default), json (the whole answer), trec (a TREC run line per passage: "
                           "qid Q0 docno rank score tag) or jsonl (a JSON object per passage)")
@@ -89,6 +90,8 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="always show a progress bar")
     bar.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
     idx.add_argument("--overwrite", action="store_true", help="replace an existing index at --out")
+    idx.add_argument("--workers", type=_positive_int, default=1,
+                     help="processes that split and analyse in parallel (default 1; same index)")
 
     ev = sub.add_parser("eval", help="evaluate retrieval (default: the shipped corpus and its questions)")
     ev.add_argument("--beir", metavar="DIR", help="a BEIR data set directory (corpus.jsonl, queries.jsonl, qrels/)")
@@ -99,6 +102,8 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--unit", choices=["passage", "document"], default=None,
                     help="index whole documents (default for --beir) or sentence passages")
     ev.add_argument("--k", "-k", type=_positive_int, default=1000, help="run depth (default 1000)")
+    ev.add_argument("--workers", type=_positive_int, default=1, help="build with this many processes (default 1)")
+    ev.add_argument("--index", metavar="PATH", help="with --beir: a saved index of its corpus instead of building one")
     ev.add_argument("--json", action="store_true", help="print JSON")
     ev.add_argument("--run-out", metavar="FILE", help="write the run in TREC format")
     ev.add_argument("--set", action="append", metavar="NAME=VALUE", help=_OPTION_HELP)
@@ -112,7 +117,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     if args.index:
         qa = QA.load(args.index, **options)
     else:
-        qa = QA.from_corpus(args.corpus, **options)
+        qa = QA.from_corpus(args.corpus, workers=args.workers, **options)
     if args.json and args.format not in (None, "json"):
         raise InputError(f"--json is --format json; it cannot be combined with --format {args.format}")
     fmt = "json" if args.json else (args.format or "text")
@@ -159,7 +164,8 @@ def _cmd_index(args: argparse.Namespace) -> int:
     from .qa import QA
 
     t0 = time.perf_counter()
-    qa = QA.from_corpus(args.corpus or None, strict=args.strict, progress=args.progress, **_options(args.set))
+    qa = QA.from_corpus(args.corpus or None, strict=args.strict, progress=args.progress, workers=args.workers,
+                        **_options(args.set))
     built = time.perf_counter() - t0
     qa.save(args.out, overwrite=args.overwrite)
     print(f"indexed {len(qa.corpus)} documents, {qa.n_passages} passages ({qa.n_units} distinct), "
@@ -178,7 +184,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.unit:
         options["unit"] = args.unit
     if args.beir:
-        report = evaluate_beir(args.beir, split=args.split, k=args.k, run_out=args.run_out, **options)
+        report = evaluate_beir(args.beir, split=args.split, k=args.k, run_out=args.run_out, workers=args.workers,
+                               index=args.index, **options)
     else:
         report = evaluate_default(k=args.k, run_out=args.run_out, questions=args.questions, **options)
     if args.json:

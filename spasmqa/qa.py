@@ -27,7 +27,7 @@ from .resources import default_corpus_path
 from .runs import search_run
 from .scorer import Scorer
 from .settings import Settings
-from .validation import check_choice, check_k, check_question
+from .validation import check_choice, check_k, check_question, check_workers
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -74,7 +74,8 @@ class QA:
     (False, True)
     """
 
-    def __init__(self, corpus: Corpus, settings: Settings | None = None, *, progress: bool | None = None) -> None:
+    def __init__(self, corpus: Corpus, settings: Settings | None = None, *, progress: bool | None = None,
+                 workers: int = 1) -> None:
         if not isinstance(corpus, Corpus):
             raise InputTypeError(
                 f"corpus must be a spasmqa.Corpus, got {type(corpus).__name__}; use QA.from_corpus(paths)")
@@ -85,8 +86,16 @@ class QA:
         splitter = SentenceSplitter(punkt=settings.punkt, web_rules=settings.web_rules)
         splitter.fit(d.text for d in corpus.values())
         index = _term_index(settings)
-        segment = build_segment(list(corpus.values()), unit=settings.unit, title_boost=settings.title_boost,
-                                splitter=splitter, analyzer=analyzer, index=index, progress=progress)
+        docs = list(corpus.values())
+        if check_workers(workers) > 1:
+            from .parallel import IndexOptions, build_parallel
+
+            options = IndexOptions(unit=settings.unit, title_boost=settings.title_boost,
+                                   stop_words=settings.stop_words, stem=settings.stem, splitter=splitter)
+            segment = build_parallel(docs, options, index, workers)
+        else:
+            segment = build_segment(docs, unit=settings.unit, title_boost=settings.title_boost,
+                                    splitter=splitter, analyzer=analyzer, index=index, progress=progress)
         self._assemble(settings, corpus, analyzer, splitter, segment, load_tables(settings))
 
     def _assemble(self, settings: Settings, corpus: Corpus, analyzer: Analyzer, splitter: SentenceSplitter,
@@ -117,7 +126,7 @@ class QA:
     # -- construction -----------------------------------------------------
     @classmethod
     def from_corpus(cls, paths: PathLike | Sequence[PathLike] | None = None, *, strict: bool = False,
-                    progress: bool | None = None, **options: Any) -> QA:
+                    progress: bool | None = None, workers: int = 1, **options: Any) -> QA:
         """Load documents and build the index.
 
         Parameters
@@ -129,20 +138,26 @@ class QA:
             Fail on the first unloadable file inside a directory instead of
             reporting it in ``qa.corpus.problems``.
         progress : bool or None, default=None
-            Show a progress bar; ``None`` shows one only for large corpora.
+            Show a progress bar; ``None`` shows one only for large corpora
+            (building with one worker).
+        workers : int, default=1
+            Processes that split and analyse documents in parallel (a map
+            over partitions and a reduce, see :mod:`spasmqa.parallel`); the
+            index is identical to a one-worker build.
         **options
             Any field of :class:`Settings` (``weighting="bm25"``,
             ``unit="document"``, ``near_duplicate=0.9``, ...).
         """
         settings = Settings.from_options(options)
         corpus = load_corpus(paths, split=settings.split, strict=strict)
-        return cls(corpus, settings, progress=progress)
+        return cls(corpus, settings, progress=progress, workers=workers)
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], ids: Iterable[str] | None = None, *, progress: bool | None = None,
-                   **options: Any) -> QA:
+                   workers: int = 1, **options: Any) -> QA:
         """Build from Python strings (one document each)."""
-        return cls(Corpus.from_texts(texts, ids), Settings.from_options(options), progress=progress)
+        return cls(Corpus.from_texts(texts, ids), Settings.from_options(options), progress=progress,
+                   workers=workers)
 
     def with_settings(self, **options: Any) -> QA:
         """The same index under other query-time settings, without a rebuild.

@@ -6,7 +6,7 @@ import numpy as np
 
 from .errors import InputError, InputTypeError
 
-__all__ = ["check_k", "check_question", "check_choice"]
+__all__ = ["check_choice", "check_k", "check_question", "check_workers"]
 
 
 def check_k(k: object) -> int:
@@ -23,6 +23,14 @@ def check_question(q: object, where: str = "question") -> str:
     if not q.strip():
         raise InputError(f"{where} is empty or only white space")
     return q
+
+
+def check_workers(workers: object) -> int:
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)):
+        raise InputTypeError(f"workers must be a positive integer, got {type(workers).__name__} {workers!r}")
+    if not 1 <= workers <= 1024:
+        raise InputError(f"workers must be between 1 and 1024, got {workers}")
+    return int(workers)
 
 
 def check_choice(name: str, value: object, choices: tuple) -> object:

@@ -112,9 +112,14 @@ def evaluate_beir(
     run_out: str | os.PathLike | None = None,
     per_query: bool = False,
     aggregate: str = "max",
+    workers: int = 1,
+    index: str | os.PathLike | None = None,
     **options: Any,
 ) -> dict[str, Any]:
     """Index a BEIR data set and evaluate on one split.
+
+    With ``index``, a saved index of the data set's corpus is loaded instead
+    of building one (``options`` are then query-time settings).
 
     Documents are indexed whole (title and text) unless ``unit="passage"``,
     in which case sentence passages are scored and aggregated per document.
@@ -122,11 +127,13 @@ def evaluate_beir(
     from ..qa import QA
     from ..settings import Settings
 
-    options.setdefault("unit", "document")
-    settings = Settings.from_options(options)
     corpus, queries, qrels = read_beir(path, split)
     t0 = time.perf_counter()
-    qa = QA(corpus, settings)
+    if index is not None:
+        qa = QA.load(index, **options)
+    else:
+        options.setdefault("unit", "document")
+        qa = QA(corpus, Settings.from_options(options), workers=workers)
     t1 = time.perf_counter()
     run = qa.search(queries, k=k, level="document", aggregate=aggregate)  # type: ignore[arg-type]
     t2 = time.perf_counter()
