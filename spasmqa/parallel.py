@@ -79,7 +79,7 @@ def reduce_partitions(parts: Sequence[Partition], docs: Sequence[Document], inde
     vocabulary: dict[str, int] = {}
     occ_blocks: dict[str, list[np.ndarray]] = {name: [] for name in OCCURRENCE_SCHEMA}
     first_occ: list[np.ndarray] = []
-    count_blocks: list[sp.csr_matrix] = []
+    count_blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     n_docs = n_occ = 0
     for part in parts:
         local_unit = np.empty(len(part.keys), dtype=np.int64)
@@ -96,8 +96,7 @@ def reduce_partitions(parts: Sequence[Partition], docs: Sequence[Document], inde
         # occurrence numbers new terms exactly as a serial build would.
         local_term = np.asarray([vocabulary.setdefault(t, len(vocabulary)) for t in part.vocabulary], dtype=np.int32)
         rows = part.counts[new_units] if len(new_units) < len(part.keys) else part.counts
-        count_blocks.append(sp.csr_matrix((rows.data, local_term[rows.indices], rows.indptr),
-                                          shape=(rows.shape[0], 0 if not len(local_term) else int(local_term.max()) + 1)))
+        count_blocks.append((rows.data, local_term[rows.indices], rows.indptr))
         for name in OCCURRENCE_SCHEMA:
             a = part.occurrences[name]
             if name == "doc":
@@ -112,8 +111,7 @@ def reduce_partitions(parts: Sequence[Partition], docs: Sequence[Document], inde
         raise InputError("the corpus is empty: no document contains any text"
                          if len(docs) else "the corpus is empty: no documents were loaded")
     n_terms = len(vocabulary)
-    forward = stack_rows([sp.csr_matrix((b.data, b.indices, b.indptr), shape=(b.shape[0], n_terms))
-                          for b in count_blocks], n_terms)
+    forward = stack_rows([sp.csr_matrix(b, shape=(len(b[2]) - 1, n_terms)) for b in count_blocks], n_terms)
     inverted = forward.tocsc()
     index.set_counts(vocabulary, sp.csr_matrix((inverted.data, inverted.indices, inverted.indptr),
                                                shape=(n_terms, inverted.shape[0])))
