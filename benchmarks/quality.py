@@ -15,7 +15,28 @@ import json
 import sys
 from pathlib import Path
 
-from spasmqa.evaluate import evaluate_beir, evaluate_default
+from spasmqa import QA
+from spasmqa.evaluate import evaluate_beir, evaluate_default, read_beir
+from spasmqa.settings import INDEX_OPTIONS, Settings
+
+
+class Indexes:
+    """Each index built once: configurations that differ only in query-time
+    options share it (``QA.with_settings``)."""
+
+    def __init__(self, build):
+        self.build = build
+        self.built = {}
+
+    def __call__(self, options):
+        fixed = tuple(sorted((k, v) for k, v in options.items() if k in INDEX_OPTIONS))
+        if fixed not in self.built:
+            self.built[fixed] = self.build(dict(fixed))
+        query = {k: v for k, v in options.items() if k not in INDEX_OPTIONS}
+        return self.built[fixed], query
+
+
+DEFAULT_INDEXES = Indexes(lambda fixed: QA.from_corpus(**fixed))
 
 # Published nDCG@10 on SciFact test (see shared/data/SOURCES.md).
 REFERENCES = [
@@ -86,7 +107,8 @@ SCIFACT_ABLATION = [
 def run_default(configs=DEFAULT_CONFIGS, log=print, questions="labelled"):
     rows = []
     for name, options in configs:
-        report = evaluate_default(questions=questions, **options)
+        qa, query = DEFAULT_INDEXES(options)
+        report = evaluate_default(questions=questions, qa=qa, **query)
         rows.append({"config": name, "options": options, **report["measures"]})
         log(f"  {name:<55} " + "  ".join(f"{m} {v:.4f}" for m, v in report["measures"].items()))
     return rows
@@ -99,8 +121,9 @@ def run_ablation(configs=ABLATION, sets=ABLATION_SETS, measures=ABLATION_MEASURE
     for name, options in configs:
         row = {"config": name, "options": options}
         total = weight = 0.0
+        qa, query = DEFAULT_INDEXES(options)
         for qs in sets:
-            report = evaluate_default(questions=qs, measures=measures, **options)
+            report = evaluate_default(questions=qs, measures=measures, qa=qa, **query)
             for m in measures:
                 row[f"{m} {qs}"] = report["measures"][m]
             total += report["measures"]["nDCG@5"] * report["queries"]
@@ -143,10 +166,18 @@ def run_confidence(log=print):
     return out
 
 
+_SCIFACT: dict = {}
+
+
 def run_scifact(path, split="test", configs=SCIFACT_CONFIGS, log=print):
+    if path not in _SCIFACT:
+        corpus = read_beir(path, split)[0]
+        _SCIFACT[path] = Indexes(lambda fixed: QA(corpus, Settings(**{"unit": "document", **fixed})))
+    indexes = _SCIFACT[path]
     rows = []
     for name, options in configs:
-        report = evaluate_beir(path, split=split, k=1000, **options)
+        qa, query = indexes({"unit": "document", **options})
+        report = evaluate_beir(path, split=split, k=1000, qa=qa, **query)
         rows.append({"config": name, "options": options, "index_s": report["index_seconds"],
                      "query_s": report["query_seconds"], **report["measures"]})
         log(f"  {name:<55} " + "  ".join(f"{m} {v:.4f}" for m, v in report["measures"].items()))

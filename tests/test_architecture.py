@@ -134,3 +134,22 @@ def test_library_errors_keep_builtin_bases():
         spasmqa.QA.from_texts(["a b c"]).ask(3)
     with pytest.raises(SpasmqaError):
         Settings(candidates=10**18)
+
+
+def test_ablation_benchmark_builds_each_index_once(monkeypatch):
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "quality.py"
+    if not path.exists():
+        pytest.skip("needs a source checkout")
+    spec = importlib.util.spec_from_file_location("quality_benchmark", path)
+    quality = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(quality)
+    builds = []
+    real = spasmqa.QA.from_corpus
+    monkeypatch.setattr(spasmqa.QA, "from_corpus", lambda **kw: builds.append(kw) or real(**kw))
+    quality.DEFAULT_INDEXES.build = lambda fixed: spasmqa.QA.from_corpus(**fixed)
+    rows = quality.run_ablation(log=lambda *a: None)
+    distinct = {tuple(sorted((k, v) for k, v in o.items() if k in INDEX_OPTIONS)) for _, o in quality.ABLATION}
+    assert len(builds) == len(distinct) < len(quality.ABLATION)
+    assert rows[0]["nDCG@5 all"] > rows[1]["nDCG@5 all"]  # the defaults beat every feature off

@@ -80,16 +80,19 @@ def evaluate_default(
     run_out: str | os.PathLike | None = None,
     per_query: bool = False,
     questions: str | os.PathLike = "labelled",
+    qa: Any = None,
     **options: Any,
 ) -> dict[str, Any]:
     """Evaluate answers (after de-duplication) on the default corpus's questions.
 
-    ``questions`` picks the set, as in :func:`load_default_questions`.
+    ``questions`` picks the set, as in :func:`load_default_questions`. With
+    ``qa`` (a QA over the default corpus), it is used instead of building
+    one; ``options`` then change its query-time settings.
     """
     from ..qa import QA
 
     t0 = time.perf_counter()
-    qa = QA.from_corpus(**options)
+    qa = QA.from_corpus(**options) if qa is None else (qa.with_settings(**options) if options else qa)
     t1 = time.perf_counter()
     queries, qrels = load_default_questions(questions)
     answers = qa.ask_many(list(queries["query"]), k=min(k, 1000))
@@ -114,12 +117,13 @@ def evaluate_beir(
     aggregate: str = "max",
     workers: int = 1,
     index: str | os.PathLike | None = None,
+    qa: Any = None,
     **options: Any,
 ) -> dict[str, Any]:
     """Index a BEIR data set and evaluate on one split.
 
-    With ``index``, a saved index of the data set's corpus is loaded instead
-    of building one (``options`` are then query-time settings).
+    With ``index`` (a saved index of the data set's corpus) or ``qa`` (a
+    built one), no index is built; ``options`` are then query-time settings.
 
     Documents are indexed whole (title and text) unless ``unit="passage"``,
     in which case sentence passages are scored and aggregated per document.
@@ -129,7 +133,9 @@ def evaluate_beir(
 
     corpus, queries, qrels = read_beir(path, split)
     t0 = time.perf_counter()
-    if index is not None:
+    if qa is not None:
+        qa = qa.with_settings(**options) if options else qa
+    elif index is not None:
         qa = QA.load(index, **options)
     else:
         options.setdefault("unit", "document")
