@@ -153,3 +153,23 @@ def test_ablation_benchmark_builds_each_index_once(monkeypatch):
     distinct = {tuple(sorted((k, v) for k, v in o.items() if k in INDEX_OPTIONS)) for _, o in quality.ABLATION}
     assert len(builds) == len(distinct) < len(quality.ABLATION)
     assert rows[0]["nDCG@5 all"] > rows[1]["nDCG@5 all"]  # the defaults beat every feature off
+
+
+# docs/architecture.md's table, in data-flow order: a module may import only
+# modules listed before it (lazy imports included).
+LAYERS = ["_version", "errors", "resources", "settings", "validation", "corpus", "analysis", "passages", "answer",
+          "expansion", "weighting", "counts", "topk", "index", "table", "build", "parallel", "sparse_scorer",
+          "scorer", "compose", "runs", "storage", "qa", "evaluate.irm", "evaluate.measures", "evaluate.files",
+          "evaluate.reports", "evaluate", "cli", "__main__", "pyterrier", "langchain"]
+
+
+def test_imports_follow_the_data_flow():
+    graph = _imports()
+    order = {f"spasmqa.{m}": i for i, m in enumerate(LAYERS)}
+    unlisted = sorted(set(graph) - set(order) - {"spasmqa"})
+    assert not unlisted, f"add these modules to LAYERS and docs/architecture.md: {unlisted}"
+    for module, deps in graph.items():
+        if module == "spasmqa":
+            continue
+        later = sorted(d for d in deps if d != "spasmqa" and order[d] >= order[module])
+        assert not later, f"{module} imports {later}, which come after it in the data flow"
