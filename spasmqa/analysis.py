@@ -22,10 +22,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from .errors import InputError
-from .settings import STEMMERS, check_option
+from .settings import STEMMERS, Params, check_option
 
 __all__ = ["Analyzer", "STEMMERS", "STOP_WORDS", "TOKEN_PATTERN", "WORD_RE"]
 
@@ -76,7 +75,7 @@ def make_stemmer(name: str, language: str = "english") -> Callable[[str], str]:
     return Stemmer.Stemmer(language).stemWord
 
 
-class Analyzer:
+class Analyzer(Params):
     """Tokenise, lower-case, drop stop words and stem.
 
     Parameters
@@ -114,6 +113,11 @@ class Analyzer:
         self.stop_words = stop_words
         self.stem = stem
         self.min_token_length = min_token_length
+        self._params_changed()
+
+    def _params_changed(self) -> None:
+        """Check the parameters and make the stop list, stemmer and cache they imply."""
+        stop_words, min_token_length = self.stop_words, self.min_token_length
         if isinstance(stop_words, str):
             if stop_words != "english":
                 raise InputError(
@@ -124,23 +128,16 @@ class Analyzer:
             self._stop = frozenset()
         else:
             self._stop = frozenset(w.casefold() for w in stop_words)
-        if not isinstance(min_token_length, int) or min_token_length < 1:
+        if isinstance(min_token_length, bool) or not isinstance(min_token_length, int) or min_token_length < 1:
             raise InputError(f"min_token_length must be an integer >= 1, got {min_token_length!r}")
         self._token_re = WORD_RE
-        stem = check_option("stem", stem)
+        stem = check_option("stem", self.stem)
         self._stemmer = make_stemmer(stem) if stem else None
         self._merge_y = isinstance(stem, str) and stem.endswith("-y")
         # token -> term (or None when dropped). Stemming dominates analysis
         # time; the cache makes it a dict lookup per token. Dict writes are
         # atomic under the GIL, so sharing it between threads is safe.
         self._cache: dict[str, str | None] = {}
-
-    def get_params(self) -> dict[str, Any]:
-        """The settings, as stored in an index manifest."""
-        stop = self.stop_words
-        if stop is not None and not isinstance(stop, str):
-            stop = sorted(self._stop)
-        return {"stop_words": stop, "stem": self.stem, "min_token_length": self.min_token_length}
 
     def _term(self, token: str) -> str | None:
         term = self._cache.get(token)
@@ -176,6 +173,5 @@ class Analyzer:
         return self._term(word)
 
     def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if k != "stop_words")
         stop = "custom" if not isinstance(self.stop_words, (str, type(None))) else repr(self.stop_words)
-        return f"Analyzer(stop_words={stop}, {params})"
+        return f"Analyzer(stop_words={stop}, stem={self.stem!r}, min_token_length={self.min_token_length!r})"

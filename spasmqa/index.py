@@ -24,8 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .counts import column_sums, count_rows, stack_rows
-from .errors import InputError
-from .settings import check_option
+from .settings import Params, check_option
 from .topk import top_k, top_k_rows
 from .weighting import bm25_idf, bm25_tf, sublinear, tfidf_idf
 
@@ -53,7 +52,7 @@ class CollectionStats:
         return self.total_length / self.n_units if self.n_units else 1.0
 
 
-class TermIndex:
+class TermIndex(Params):
     """Sparse inverted index with TF-IDF or BM25 weighting.
 
     Parameters
@@ -116,19 +115,6 @@ class TermIndex:
         self.sublinear_tf = sublinear_tf
         self.pivot_slope = pivot_slope
         self.dtype = dtype
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Parameters, as scikit-learn estimators give them."""
-        return {"weighting": self.weighting, "k1": self.k1, "b": self.b, "sublinear_tf": self.sublinear_tf,
-                "pivot_slope": self.pivot_slope, "dtype": self.dtype}
-
-    def set_params(self, **params: Any) -> TermIndex:
-        """Set parameters (takes effect at the next :meth:`fit`; see :meth:`reweighted`)."""
-        for name, value in params.items():
-            if name not in self.get_params():
-                raise InputError(f"unknown parameter {name!r} for TermIndex")
-            setattr(self, name, value)
-        return self
 
     def _validate(self) -> None:
         for name in ("weighting", "k1", "b", "sublinear_tf", "pivot_slope"):

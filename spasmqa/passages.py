@@ -27,8 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-
 from .analysis import STOP_WORDS
+from .settings import Params, check_option
 
 __all__ = ["Span", "SentenceSplitter", "is_fragment"]
 
@@ -91,7 +91,7 @@ def _is_heading(text: str) -> bool:
     return 0 < len(words) <= 5 and all(w[0].isupper() or w[0].isdigit() for w in words) and len(words) >= 2
 
 
-class SentenceSplitter:
+class SentenceSplitter(Params):
     """Split text into sentence passages.
 
     Parameters
@@ -109,8 +109,7 @@ class SentenceSplitter:
     """
 
     def __init__(self, *, punkt: PunktMode = "default", web_rules: bool = True, max_train_chars: int = 5_000_000):
-        if punkt not in ("default", "train"):
-            raise ValueError(f"punkt must be 'default' or 'train', got {punkt!r}")
+        check_option("punkt", punkt)
         self.punkt = punkt
         self.web_rules = web_rules
         self.max_train_chars = max_train_chars
@@ -143,9 +142,6 @@ class SentenceSplitter:
             trainer.finalize_training()
             self.tokenizer_ = PunktSentenceTokenizer(trainer.get_params())
         return self
-
-    def get_params(self) -> dict[str, object]:
-        return {"punkt": self.punkt, "web_rules": self.web_rules, "max_train_chars": self.max_train_chars}
 
     def punkt_parameters(self) -> Any:
         return self.tokenizer_._params

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from .errors import InputError, InputTypeError
 
-__all__ = ["INDEX_OPTIONS", "RULES", "STEMMERS", "Settings", "check_option"]
+__all__ = ["INDEX_OPTIONS", "RULES", "STEMMERS", "Params", "Settings", "check_option"]
 
 Unit = Literal["passage", "document"]
 
@@ -80,6 +80,42 @@ RULES: dict[str, Rule] = {
 
 #: Options fixed when an index is built (splitting and analysis).
 INDEX_OPTIONS = frozenset({"unit", "split", "punkt", "web_rules", "stop_words", "stem", "title_boost"})
+
+
+class Params:
+    """scikit-learn's parameter protocol for spasmqa's estimator-like objects.
+
+    ``__init__`` stores its keyword arguments unchanged (validation happens
+    where they are used), so ``sklearn.base.clone``, ``get_params`` and
+    ``set_params`` work as for scikit-learn's own estimators.
+    """
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        import inspect
+
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values() if p.name != "self" and p.kind == p.KEYWORD_ONLY]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's parameters (``deep`` is accepted for scikit-learn; there are no nested estimators)."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> Any:
+        """Set constructor parameters; an unknown name is an :class:`InputError`."""
+        names = self._param_names()
+        for name, value in params.items():
+            if name not in names:
+                raise InputError(f"unknown parameter {name!r} for {type(self).__name__}; valid: {', '.join(names)}")
+            setattr(self, name, value)
+        self._params_changed()
+        return self
+
+    def _params_changed(self) -> None:
+        """Recompute what depends on the parameters (subclasses that cache it)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
 
 
 def check_option(name: str, value: Any) -> Any:

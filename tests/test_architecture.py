@@ -160,7 +160,7 @@ def test_ablation_benchmark_builds_each_index_once(monkeypatch):
 LAYERS = ["_version", "errors", "resources", "settings", "validation", "corpus", "analysis", "passages", "answer",
           "expansion", "weighting", "counts", "topk", "index", "table", "build", "parallel", "sparse_scorer",
           "scorer", "compose", "runs", "storage", "qa", "evaluate.irm", "evaluate.measures", "evaluate.files",
-          "evaluate.reports", "evaluate", "cli", "__main__", "pyterrier", "langchain"]
+          "evaluate.reports", "evaluate.tuning", "evaluate", "cli", "__main__", "pyterrier", "langchain"]
 
 
 def test_imports_follow_the_data_flow():
@@ -173,3 +173,27 @@ def test_imports_follow_the_data_flow():
             continue
         later = sorted(d for d in deps if d != "spasmqa" and order[d] >= order[module])
         assert not later, f"{module} imports {later}, which come after it in the data flow"
+
+
+@pytest.mark.parametrize("estimator", [
+    spasmqa.Analyzer(stem="snowball", min_token_length=2), spasmqa.SentenceSplitter(punkt="train", web_rules=False),
+    spasmqa.TermIndex(weighting="bm25", k1=0.9, b=0.4)])
+def test_scikit_learn_parameter_protocol(estimator):
+    from sklearn.base import clone
+
+    copy = clone(estimator)
+    assert type(copy) is type(estimator) and copy is not estimator
+    assert copy.get_params() == estimator.get_params() == estimator.get_params(deep=False)
+    name, value = next(iter(estimator.get_params().items()))
+    assert copy.set_params(**{name: value}) is copy
+    with pytest.raises(InputError, match="unknown parameter"):
+        copy.set_params(nonsense=1)
+
+
+def test_set_params_takes_effect():
+    a = spasmqa.Analyzer()
+    assert a("injuries added") == ["injur", "add"]
+    a.set_params(stem=False)
+    assert a("injuries added") == ["injuries", "added"]
+    with pytest.raises(InputError):
+        a.set_params(stem="porter")

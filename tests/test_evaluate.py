@@ -221,3 +221,22 @@ def test_answers_to_run(qa):
     answers = qa.ask_many(["heat therapy", "zebra"], k=3)
     run = answers_to_run(answers, ["a", "b"])
     assert list(run.qid) == ["a"] * 3 and list(run["rank"]) == [1, 2, 3]
+
+
+def test_tune_searches_query_time_settings_without_rebuilding():
+    import spasmqa
+    from spasmqa.evaluate import evaluate, tune
+
+    texts = ["heat eases a back spasm quickly", "ice eases swelling after a strain", "rest for a day or two",
+             "heat and ice both help back pain", "a spasm is a sudden contraction of a muscle"]
+    qa = spasmqa.QA.from_texts(texts, ids=[f"d{i}" for i in range(5)], unit="document")
+    queries = pd.DataFrame({"qid": ["1", "2"], "query": ["back spasm heat", "swelling ice"]})
+    qrels = pd.DataFrame({"qid": ["1", "1", "2"], "docno": ["d0", "d3", "d1"], "label": [2, 1, 1]})
+    table = tune(qa, queries, qrels, {"weighting": ["bm25"], "k1": [0.5, 1.2, 2.0], "b": [0.3, 0.75]})
+    assert len(table) == 6 and list(table.columns) == ["weighting", "k1", "b", "nDCG@10"]
+    assert table["nDCG@10"].is_monotonic_decreasing
+    best = table.iloc[0]
+    run = qa.with_settings(weighting="bm25", k1=best["k1"], b=best["b"]).search(queries, k=100)
+    assert evaluate(run, qrels, ["nDCG@10"]).iloc[0, 0] == pytest.approx(best["nDCG@10"])
+    with pytest.raises(ValueError, match="unit"):
+        tune(qa, queries, qrels, {"unit": ["passage"]})

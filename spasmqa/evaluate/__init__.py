@@ -32,6 +32,7 @@ from .reports import (
     format_table,
     load_default_questions,
 )
+from .tuning import tune
 
 __all__ = [
     "DEFAULT_MEASURES",
@@ -47,6 +48,7 @@ __all__ = [
     "read_qrels",
     "read_queries",
     "read_run",
+    "tune",
     "write_qrels",
     "write_run",
 ]
