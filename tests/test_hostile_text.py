@@ -107,3 +107,124 @@ def test_spans_are_exact_for_any_text(text):
         spans = SentenceSplitter(web_rules=web).split(text)
         _check_spans(text, spans)
         assert all(_WORD.search(text, s.start, s.end) for s in spans)
+
+
+# ---------------------------------------------------------------- intents
+
+from spasmqa.analysis import Analyzer  # noqa: E402
+from spasmqa.expansion import Expander, IntentTable, default_data_path  # noqa: E402
+from spasmqa.saferegex import SafePattern, UnsafePatternError  # noqa: E402
+
+SHIPPED = json.loads(default_data_path("intents.json").read_text())["intents"]
+
+
+def _expander(table=None):
+    return Expander(Analyzer(), synonyms=None, synonym_weight=0.0, intents=table or IntentTable.load(),
+                    intent_weight=0.3)
+
+
+def test_shipped_questions_keep_their_intents_and_matches():
+    """Intent and every match span of all evaluation questions equal those of the re-based matcher."""
+    expected = json.loads((DATA / "intents_before.json").read_text())
+    questions = [json.loads(line)["query"] for f in ("questions.jsonl", "questions_check.jsonl")
+                 for line in default_data_path(f).read_text().splitlines() if line.strip()]
+    assert set(questions) == set(expected)
+    e = _expander()
+    for q in questions:
+        m = e._intent(q)
+        got = [m[0], [list(x.span()) for x in m[1].finditer(q)]] if m else None
+        assert got == expected[q], q
+
+
+_WORDS_IN_PATTERNS = sorted({w for item in SHIPPED for p in item["patterns"] for w in re.findall(r"[a-z]+", p)}
+                            | {"what", "is", "are", "the", "a", "back", "spasm", "WHAT", "Stop"})
+
+
+@given(st.lists(st.sampled_from(_WORDS_IN_PATTERNS + [" ", "  ", "\n", "?", ".", "'", "-", "é", "_"]),
+                max_size=25).map(" ".join))
+@settings(max_examples=400, deadline=None)
+def test_shipped_patterns_match_exactly_like_re(text):
+    for item in SHIPPED:
+        ref = re.compile("|".join(f"(?:{p})" for p in item["patterns"]), re.IGNORECASE)
+        safe = SafePattern(item["patterns"])
+        m, r = safe.search(text), ref.search(text)
+        assert (m.span() if m else None) == (r.span() if r else None), (item["type"], text)
+        assert [x.span() for x in safe.finditer(text)] == [x.span() for x in ref.finditer(text)]
+
+
+OTHER_PATTERNS = [r"^(\w+\s?)+$", r"a*?b", r"(a|ab)(c|bcd)", r"\Bb+", r"x{2,4}?y", r"[^\W\d]+\d{1,3}",
+                  r"(?:ab|a)(?=.*c)", r"a(?!b)", r"\s*$", r"(a+)+b", r"(?i:x)y", r"[a-c-]+?c", r"\d\D\s\S\w\W",
+                  r"(?!.*\b(ab|c)\b)a", r"a.*?c", r"(?x) a b # comment"]
+
+
+@given(st.sampled_from(OTHER_PATTERNS), st.text(alphabet="abcxy 1_\n-é", max_size=14))
+@settings(max_examples=600, deadline=None)
+def test_other_patterns_match_exactly_like_re(pattern, text):
+    safe, ref = SafePattern([pattern]), re.compile(pattern, re.IGNORECASE)
+    m, r = safe.search(text), ref.search(text)
+    assert (m.span() if m else None) == (r.span() if r else None)
+    assert [x.span() for x in safe.finditer(text)] == [x.span() for x in ref.finditer(text) if x.end() > x.start()] \
+        or any(x.end() == x.start() for x in ref.finditer(text))
+
+
+def test_repeated_stop_question_is_linear():
+    # The re-based matcher needed 4.3 s for n = 8,000 and grows with n**2 (about 170 s here).
+    e = _expander()
+    question = "what " + "stop " * 50_000
+    t0 = time.perf_counter()
+    assert e.intent(question) == "treatment"
+    e.covered(question, Analyzer()(question), {"treatment"})
+    assert time.perf_counter() - t0 < 30
+
+
+def test_catastrophic_pattern_in_a_table_is_matched_safely(tmp_path):
+    f = tmp_path / "i.json"
+    f.write_text(json.dumps({"intents": [{"type": "evil", "patterns": [r"^(\w+\s?)+$"], "cues": ["x"]}]}))
+    e = _expander(IntentTable.load(f))
+    assert e.intent("what is it") == "evil"
+    question = "what " + "ab " * 20_000 + "!"  # backtracking: 2**20000 steps
+    t0 = time.perf_counter()
+    assert e.intent(question) is None
+    assert time.perf_counter() - t0 < 30
+
+
+@pytest.mark.parametrize("pattern, problem", [
+    (r"(a)\1", "backreferences"),
+    (r"(?<=a)b", "lookbehind"),
+    (r"(?s)a.b", "inline flags"),
+    (r"(?m)^a", "inline flags"),
+    (r"(?>a+)b", "not supported"),
+    (r"a*+b", "not supported"),
+    (r"(?!a+)b", "lookahead must match at most"),
+    (r"(?=.*a.*b)c", "lookahead must match at most"),
+    (r"(?!(?=a)b)", "nested lookahead"),
+    (r"(", "not a valid regular expression"),
+    ("a" * 3000, "longer than"),
+    (r"(?:a{1000}){1000}", "too large"),
+])
+def test_unsupported_patterns_are_refused_at_load_time(tmp_path, pattern, problem):
+    f = tmp_path / "i.json"
+    f.write_text(json.dumps({"intents": [{"type": "x", "patterns": ["\\bok", pattern], "cues": []}]}))
+    with pytest.raises(ValueError, match=re.escape(f"intents[0] pattern {pattern!r}"[:60])) as info:
+        IntentTable.load(f)
+    assert problem in str(info.value) and str(f) in str(info.value)
+    with pytest.raises(UnsafePatternError, match=problem):
+        SafePattern([pattern])
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("[" * 10_000 + "]" * 10_000, "nested"),
+    ('{"intents": NaN}', "NaN"),
+    ('{"intents": [{"type": "x", "patterns": [], "cues": [1]}]}', "lists of strings"),
+])
+def test_hostile_table_files(tmp_path, content, problem):
+    f = tmp_path / "i.json"
+    f.write_text(content)
+    with pytest.raises(ValueError, match=problem):
+        IntentTable.load(f)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_table_path_to_a_device_is_refused():
+    with pytest.raises(ValueError, match="not a regular file"):
+        IntentTable.load("/dev/zero")
