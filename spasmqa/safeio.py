@@ -126,7 +126,9 @@ def read_bytes(path: str | os.PathLike, *, max_bytes: int, follow_symlinks: bool
 
 # --------------------------------------------------------------------------- JSON
 
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# A JSON string literal, or an unterminated one up to the end. Possessive quantifiers: no
+# backtracking, and a string that never ends is consumed once (not re-scanned from each quote).
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.DOTALL)
 _OPEN = np.frombuffer(b"[{", dtype=np.uint8)
 _CLOSE = np.frombuffer(b"]}", dtype=np.uint8)
 

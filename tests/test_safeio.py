@@ -4,6 +4,7 @@ import io
 import json
 import os
 import struct
+import time
 import zipfile
 
 import numpy as np
@@ -93,6 +94,25 @@ def test_parse_json_invalid_utf8_and_depth_outside_strings():
 @settings(max_examples=100, deadline=None)
 def test_parse_json_round_trips_valid_documents(value):
     assert parse_json(json.dumps(value), name="x", max_depth=1000) == value
+
+    def depth(v):
+        if isinstance(v, list):
+            return 1 + max(map(depth, v), default=0)
+        if isinstance(v, dict):
+            return 1 + max(map(depth, v.values()), default=0)
+        return 0
+
+    assert json_depth(json.dumps(value).encode()) == depth(value)
+
+
+@pytest.mark.parametrize("doc", [b'"' + b'\\"' * 1_000_000, b'"' * 1_000_001, b'"\\' * 1_000_000,
+                                 b'["' + b"[" * 1_000_000])
+def test_json_depth_scan_is_linear_on_unterminated_strings(doc):
+    # a backtracking string regex re-scanned the rest from each quote: 23 s for 40k escaped quotes
+    t0 = time.perf_counter()
+    with pytest.raises(IndexFormatError):
+        parse_json(doc, name="x")
+    assert time.perf_counter() - t0 < 10
 
 
 # ---------------------------------------------------------------- .npy
