@@ -45,7 +45,7 @@ import shutil
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -149,6 +149,8 @@ def replace_directory(new_dir: str | os.PathLike, target: str | os.PathLike, *,
         raise ValueError(f"{new_dir} is not a directory")
     if new_dir.parent.resolve() != target.parent.resolve():
         raise ValueError(f"{new_dir} must be in the same directory as {target}")
+    if new_dir.name == target.name:
+        raise ValueError(f"{new_dir} is {target} itself")
     if not os.path.lexists(target):
         try:
             if _renameat2(new_dir, target, _RENAME_NOREPLACE):
@@ -347,17 +349,34 @@ def read_snapshot(root: str | os.PathLike, read: Callable[[Snapshot], T], *, att
     raise IndexFormatError(f"{root} kept changing while being read")
 
 
-def open_snapshot(root: str | os.PathLike, names: Iterable[str], *,
-                  max_bytes: int | Mapping[str, int]) -> dict[str, bytes]:
-    """The bytes of each of ``names`` in ``root``, all from the same version of the directory.
+def open_snapshot(root: str | os.PathLike, names: Iterable[str], *, max_bytes: int | Mapping[str, int],
+                  mmap: Container[str] = ()) -> dict[str, bytes | _mmap.mmap]:
+    """The contents of each of ``names`` in ``root``, all from the same version of the directory.
 
-    ``max_bytes`` is one limit for every file or a mapping name -> limit.
-    See :func:`read_snapshot` for retries and errors.
+    Parameters
+    ----------
+    root : path-like
+        The index directory.
+    names : iterable of str
+        Plain file names in it.
+    max_bytes : int or mapping of str to int
+        One size limit for every file, or name -> limit.
+    mmap : container of str, default=()
+        Names to memory-map read-only (for :func:`spasmqa.safeio.parse_npy`)
+        instead of reading into bytes. Keep the map open while arrays made
+        from it are alive.
+
+    See :func:`read_snapshot` for retries and errors. To read the manifest
+    first and then the files it lists from the same version, use
+    :func:`read_snapshot` with a function that does both.
     """
     names = list(names)
 
-    def read(snap: Snapshot) -> dict[str, bytes]:
-        return {n: snap.read(n, max_bytes=max_bytes if isinstance(max_bytes, int) else max_bytes[n]) for n in names}
+    def limit(n: str) -> int:
+        return max_bytes if isinstance(max_bytes, int) else max_bytes[n]
+
+    def read(snap: Snapshot) -> dict[str, bytes | _mmap.mmap]:
+        return {n: snap.mmap(n, max_bytes=limit(n)) if n in mmap else snap.read(n, max_bytes=limit(n))
+                for n in names}
 
     return read_snapshot(root, read)
-

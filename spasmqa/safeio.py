@@ -485,7 +485,7 @@ def check_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, shape: 
             raise _fail(what, "holds values that are not positive")
 
 
-def check_finite_number(name: str, value: Any, lo: float, hi: float, *, integer: bool = False,
+def check_finite_number(name: str, value: Any, lo: float, hi: float, integer: bool = False, *,
                         error: type[Exception] = ValueError) -> int | float:
     """Validate a numeric setting from an index or a user; return it as int or float.
 

@@ -16,6 +16,7 @@ import time
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import spasmqa
@@ -24,6 +25,7 @@ from spasmqa.atomicdir import (Snapshot, _leftovers, is_index_dir, make_temp_dir
                                recover, replace_directory)
 from spasmqa.errors import IndexFormatError
 from spasmqa.rwlock import RWLock
+from spasmqa.safeio import ArraySpec, parse_npy
 
 FORMAT = "test-index"
 is_ours = partial(is_index_dir, format_name=FORMAT)
@@ -243,10 +245,17 @@ def test_snapshot_reads_and_refusals(tmp_path):
     save(target, 3)
     (target / "link").symlink_to(target / "a.txt")
     os.mkfifo(target / "fifo")
-    got = open_snapshot(target, ["manifest.json", "a.txt"], max_bytes=10_000)
-    assert got["a.txt"] == (target / "a.txt").read_bytes()
+    got = open_snapshot(target, ["manifest.json", "a.txt", "b.bin"], max_bytes={"manifest.json": 1000,
+                                                                                "a.txt": 10_000, "b.bin": 10_000},
+                        mmap={"b.bin"})
+    assert got["a.txt"] == (target / "a.txt").read_bytes() and bytes(got["b.bin"]) == (target / "b.bin").read_bytes()
+    with pytest.raises(IndexFormatError, match="manifest.json: is .* bytes, more than the limit of 10"):
+        open_snapshot(target, ["manifest.json"], max_bytes=10)
+    np.save(target / "c.npy", np.arange(100, dtype=np.int64))
     with Snapshot(target) as snap:
         assert bytes(snap.mmap("b.bin", max_bytes=10_000)) == (target / "b.bin").read_bytes()
+        arr = parse_npy(snap.mmap("c.npy", max_bytes=10_000), ArraySpec(np.int64, max_items=100), name="c.npy")
+        assert np.array_equal(arr, np.arange(100)) and not arr.flags.writeable
         for bad in ("../idx/a.txt", ".hidden", "a/b", "", ".."):
             with pytest.raises(IndexFormatError, match="not a valid file name"):
                 snap.read(bad, max_bytes=100)
