@@ -69,13 +69,19 @@ class SynonymTable:
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> SynonymTable:
+        """Read a table file (bounded size and nesting; regular files only)."""
         data = _read_json(path or default_data_path("synonyms.json"), "synonyms")
-        groups = data.get("groups")
+        return cls.from_dict(data, name=path)
+
+    @classmethod
+    def from_dict(cls, data: dict, *, name: object = "synonyms table") -> SynonymTable:
+        """Validate a parsed table (e.g. from bytes read by the index loader); errors name ``name``."""
+        groups = data.get("groups") if isinstance(data, dict) else None
         if isinstance(groups, list) and len(groups) > MAX_TABLE_ITEMS:
-            raise ValueError(f"{path}: more than {MAX_TABLE_ITEMS} groups")
+            raise ValueError(f"{name}: more than {MAX_TABLE_ITEMS} groups")
         if not isinstance(groups, list) or not all(
                 isinstance(g, list) and all(isinstance(w, str) for w in g) for g in groups):
-            raise ValueError(f"{path}: 'groups' must be a list of lists of strings")
+            raise ValueError(f"{name}: 'groups' must be a list of lists of strings")
         return cls(groups)
 
     def compile(self, analyzer: Analyzer) -> dict[tuple[str, ...], list[dict[str, float]]]:
