@@ -41,6 +41,9 @@ def default_data_path(name: str) -> Path:
 MAX_TABLE_BYTES = 16 * 1024 * 1024
 #: Largest number of synonym groups, of intents, and of patterns per intent in a table.
 MAX_TABLE_ITEMS = 100_000
+#: Largest total size of an intents table's compiled patterns (the shipped table: about 1,000).
+#: Matching a question costs at most about this many steps per character.
+MAX_INTENT_PROGRAM = 50_000
 
 
 def _read_json(path: str | os.PathLike, what: str) -> dict:
@@ -135,6 +138,7 @@ class IntentTable:
             raise ValueError(f"{name}: 'intents' must be a list")
         if len(intents) > MAX_TABLE_ITEMS:
             raise ValueError(f"{name}: more than {MAX_TABLE_ITEMS} intents")
+        total = 0
         for i, item in enumerate(intents):
             if not (isinstance(item, dict) and isinstance(item.get("type"), str)
                     and isinstance(item.get("patterns"), list) and isinstance(item.get("cues"), list)
@@ -144,10 +148,13 @@ class IntentTable:
                 raise ValueError(f"{name}: intents[{i}] has more than {MAX_TABLE_ITEMS} patterns")
             for p in item["patterns"]:
                 try:
-                    SafePattern([p])
+                    total += SafePattern([p]).size
                 except UnsafePatternError as exc:
                     reason = str(exc).removeprefix(f"pattern {p!r}: ")
                     raise ValueError(f"{name}: intents[{i}] pattern {p!r} cannot be used: {reason}") from None
+                if total > MAX_INTENT_PROGRAM:
+                    raise ValueError(f"{name}: the patterns are too many or too large (more than "
+                                     f"{MAX_INTENT_PROGRAM} instructions compiled, at intents[{i}])")
         return cls(intents)
 
     def compile(self, analyzer: Analyzer) -> list[tuple[str, SafePattern, list[str]]]:

@@ -35,8 +35,10 @@ __all__ = ["SafePattern", "UnsafePatternError", "MAX_LOOKAHEAD_CHARS"]
 
 #: Longest match a lookahead's pattern may have (after an optional leading ``.*``).
 MAX_LOOKAHEAD_CHARS = 200
-#: Largest compiled program (instructions) accepted for one table entry.
+#: Largest compiled program (instructions) accepted for one pattern.
 MAX_PROGRAM = 20_000
+#: Characters whose test result each character class remembers.
+_MEMO_LIMIT = 4096
 #: Longest accepted pattern source.
 MAX_PATTERN_CHARS = 2_000
 
@@ -94,7 +96,9 @@ class _Pred:
     def __call__(self, ch: str) -> bool:
         r = self.memo.get(ch)
         if r is None:
-            r = self.memo[ch] = self.rx.match(ch) is not None
+            r = self.rx.match(ch) is not None
+            if len(self.memo) < _MEMO_LIMIT:
+                self.memo[ch] = r
         return r
 
 
@@ -141,11 +145,12 @@ class _Program:
         self.code: list[tuple] = []
         self.preds: dict[str, _Pred] = {}
         self.lead: re.Pattern[str] | None = None  # necessary condition at a match start; None: anywhere
+        self.base = 0  # where the pattern being compiled starts (for its size limit)
 
     # ----------------------------------------------------------- compiling
     def emit(self, *ins: object) -> int:
         self.code.append(ins)
-        if len(self.code) > MAX_PROGRAM:
+        if len(self.code) - self.base > MAX_PROGRAM:
             raise UnsafePatternError(f"pattern is too large (more than {MAX_PROGRAM} instructions once expanded)")
         return len(self.code) - 1
 
@@ -374,6 +379,7 @@ class SafePattern:
                     raise UnsafePatternError(f"not a valid regular expression ({exc})") from None
                 if parsed.state.flags & ~_ALLOWED_FLAGS & ~re.NOFLAG:
                     raise UnsafePatternError("inline flags other than (?i) and (?x) are not supported")
+                prog.base = len(prog.code)
                 split = prog.emit(_SPLIT, None, None) if k < len(self.patterns) - 1 else None
                 prog.compile_seq(list(parsed))
                 prog.emit(_MATCH, k)
@@ -384,6 +390,8 @@ class SafePattern:
                 raise UnsafePatternError(f"pattern {p!r}: {exc}") from None
         del jumps
         self._prog = prog
+        #: Number of instructions: matching takes at most about ``size`` steps per character.
+        self.size = len(prog.code)
         if leads and all(leads):
             prog.lead = re.compile("|".join(f"(?:{s})" for s in leads), flags & ~re.VERBOSE)
 

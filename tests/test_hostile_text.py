@@ -228,3 +228,18 @@ def test_hostile_table_files(tmp_path, content, problem):
 def test_table_path_to_a_device_is_refused():
     with pytest.raises(ValueError, match="not a regular file"):
         IntentTable.load("/dev/zero")
+
+
+def test_a_huge_intents_table_is_refused(tmp_path):
+    f = tmp_path / "i.json"
+    patterns = [r"\b" + "x" * 1000 + str(i) for i in range(100)]
+    f.write_text(json.dumps({"intents": [{"type": "x", "patterns": patterns, "cues": []}]}))
+    with pytest.raises(ValueError, match="too many or too large"):
+        IntentTable.load(f)
+
+
+def test_character_classes_remember_a_bounded_number_of_characters():
+    p = SafePattern([r"[^\W\d]+z"])
+    text = "".join(chr(c) for c in range(0x4E00, 0x4E00 + 20_000))  # 20k distinct letters
+    assert p.search(text) is None
+    assert all(len(pred.memo) <= 4096 for pred in p._prog.preds.values())
