@@ -53,7 +53,7 @@ from .errors import IndexFormatError, SpasmqaError
 from .safeio import _open_regular, _read_fd, parse_json
 
 __all__ = ["Snapshot", "is_index_dir", "make_temp_dir", "open_snapshot", "read_snapshot", "recover",
-           "replace_directory"]
+           "replace_directory", "sync_tree"]
 
 T = TypeVar("T")
 _TMP, _OLD = "spasmqa-tmp", "spasmqa-old"
@@ -119,8 +119,31 @@ def is_index_dir(path: str | os.PathLike, *, format_name: str, manifest: str = "
     return isinstance(data, dict) and data.get("format") == format_name
 
 
+def _fsync_path(path: Path, directory: bool = False) -> None:
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def sync_tree(path: str | os.PathLike) -> None:
+    """``fsync`` every regular file directly in ``path``, then ``path`` itself (best effort)."""
+    path = Path(path)
+    for entry in os.scandir(path):
+        if entry.is_file(follow_symlinks=False):
+            _fsync_path(Path(entry.path))
+    _fsync_path(path, directory=True)
+
+
 def replace_directory(new_dir: str | os.PathLike, target: str | os.PathLike, *,
-                      is_ours: Callable[[Path], bool]) -> None:
+                      is_ours: Callable[[Path], bool], durable: bool = True) -> None:
     """Move the complete directory ``new_dir`` to ``target``, replacing an old index atomically.
 
     Parameters
@@ -134,6 +157,10 @@ def replace_directory(new_dir: str | os.PathLike, target: str | os.PathLike, *,
         ``is_ours(target) -> bool``: whether an existing ``target`` is a
         spasmqa index that may be replaced (e.g. a partial of
         :func:`is_index_dir`).
+    durable : bool, default=True
+        ``fsync`` the new files and directory before the rename and the
+        parent directory after it, so the new index also survives a power
+        failure (a killed process needs no ``fsync``).
 
     Raises
     ------
@@ -151,6 +178,14 @@ def replace_directory(new_dir: str | os.PathLike, target: str | os.PathLike, *,
         raise ValueError(f"{new_dir} must be in the same directory as {target}")
     if new_dir.name == target.name:
         raise ValueError(f"{new_dir} is {target} itself")
+    if durable:
+        sync_tree(new_dir)
+    _move(new_dir, target, is_ours)
+    if durable:
+        _fsync_path(target.parent, directory=True)
+
+
+def _move(new_dir: Path, target: Path, is_ours: Callable[[Path], bool]) -> None:
     if not os.path.lexists(target):
         try:
             if _renameat2(new_dir, target, _RENAME_NOREPLACE):
@@ -225,7 +260,13 @@ def recover(target: str | os.PathLike, *, is_ours: Callable[[Path], bool] | None
     done: list[str] = []
     stale = [(p, kind) for p, kind, pid in _leftovers(target) if not _pid_alive(pid)]
     if not os.path.lexists(target):
-        asides = sorted((p for p, kind in stale if kind == _OLD), key=lambda p: p.stat().st_mtime, reverse=True)
+        def mtime(p: Path) -> float:
+            try:
+                return p.stat().st_mtime
+            except OSError:
+                return 0.0
+
+        asides = sorted((p for p, kind in stale if kind == _OLD), key=mtime, reverse=True)
         for p in asides:
             if is_ours is not None and not is_ours(p):
                 continue
@@ -338,13 +379,16 @@ def read_snapshot(root: str | os.PathLike, read: Callable[[Snapshot], T], *, att
     """
     for attempt in range(attempts):
         try:
-            with Snapshot(root) as snap:
-                return read(snap)
+            snap = Snapshot(root)
         except FileNotFoundError:
             if attempt == attempts - 1:
                 raise FileNotFoundError(f"{root} does not exist") from None
-        except _Replaced:
-            pass
+        else:
+            with snap:
+                try:
+                    return read(snap)
+                except _Replaced:
+                    pass
         time.sleep(wait)
     raise IndexFormatError(f"{root} kept changing while being read")
 

@@ -22,6 +22,7 @@ or a hang).
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import math
@@ -63,6 +64,8 @@ def _open_regular(path: str | os.PathLike, *, follow_symlinks: bool, dir_fd: int
     except FileNotFoundError:
         raise
     except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow_symlinks:
+            raise _fail(path, "is a symbolic link, which is not followed") from None
         raise _fail(path, f"cannot be opened ({exc.strerror or exc})") from None
     try:
         st = os.fstat(fd)
