@@ -10,8 +10,9 @@ pattern, and the same leftmost-first matches as :mod:`re` (the same match
 start, end and preference between alternatives).
 
 Supported: everything except backreferences and conditionals, lookbehind,
-atomic groups and possessive quantifiers, and inline flags other than
-``(?i)``/``(?x)``/``(?u)``. Lookahead ``(?=X)`` / ``(?!X)`` is supported when
+atomic groups and possessive quantifiers, repeating a part that can match
+the empty string (``(a?)*``: :mod:`re` has its own rules for empty
+iterations), and inline flags other than ``(?i)``/``(?x)``/``(?u)``. Lookahead ``(?=X)`` / ``(?!X)`` is supported when
 ``X`` can match only a bounded length (at most :data:`MAX_LOOKAHEAD_CHARS`),
 or is ``.*`` followed by such a pattern ("not followed on this line by X").
 Single characters and character classes are tested by :mod:`re` itself, so
@@ -191,6 +192,10 @@ class _Program:
                 self.code[j] = (_JMP, len(self.code))
         elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
             lo, hi, sub = av
+            if hi is C.MAXREPEAT or hi > 1:
+                if sub.getwidth()[0] == 0:
+                    raise UnsafePatternError(
+                        "a repeated part that can match the empty string is not supported")
             greedy = op is C.MAX_REPEAT
             for _ in range(lo):
                 self.compile_seq(sub, depth)
@@ -256,7 +261,8 @@ class _Program:
                 if what == "b" or what == "B":
                     before = i > 0 and _is_word(text[i - 1])
                     after = i < n and _is_word(text[i])
-                    ok = (before != after) == (what == "b")
+                    # as in re, \B never matches in an empty string
+                    ok = (before != after) if what == "b" else (before == after and n > 0)
                 elif what == "bos":
                     ok = i == 0
                 elif what == "eos":

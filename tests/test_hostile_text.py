@@ -243,3 +243,42 @@ def test_character_classes_remember_a_bounded_number_of_characters():
     text = "".join(chr(c) for c in range(0x4E00, 0x4E00 + 20_000))  # 20k distinct letters
     assert p.search(text) is None
     assert all(len(pred.memo) <= 4096 for pred in p._prog.preds.values())
+
+
+_ATOMS = st.sampled_from(["a", "b", ".", "[ab]", "[^a]", r"\w", r"\s", "A", " ", r"\b", r"\B", "^", "$", r"\Z"])
+
+
+def _regexes():
+    return st.recursive(_ATOMS, lambda inner: st.one_of(
+        st.lists(inner, min_size=2, max_size=3).map("".join),
+        st.lists(inner, min_size=2, max_size=3).map(lambda xs: "(?:" + "|".join(xs) + ")"),
+        st.tuples(inner, st.sampled_from(["?", "*", "+", "{1,2}", "{2}", "{0,3}", "??", "*?", "+?"])).map(
+            lambda t: f"(?:{t[0]}){t[1]}"),
+        st.tuples(st.sampled_from(["(?=", "(?!", "(?=.*", "(?!.*"]), _ATOMS, inner).map(
+            lambda t: f"{t[0]}{t[1]}){t[2]}"),
+    ), max_leaves=8)
+
+
+@given(_regexes(), st.lists(st.text(alphabet="ab A\n", max_size=8), min_size=1, max_size=4))
+@settings(max_examples=500, deadline=None)
+def test_random_regexes_match_exactly_like_re(pattern, texts):
+    """Differential test of the linear-time matcher against re on random patterns and texts."""
+    try:
+        safe = SafePattern([pattern])
+    except UnsafePatternError as exc:
+        assert "empty string" in str(exc) or "lookahead" in str(exc)
+        return
+    ref = re.compile(pattern, re.IGNORECASE)
+    for text in texts:
+        m, r = safe.search(text), ref.search(text)
+        assert (m.span() if m else None) == (r.span() if r else None), (pattern, text)
+        spans = [x.span() for x in ref.finditer(text)]
+        if all(a < b for a, b in spans):
+            assert [x.span() for x in safe.finditer(text)] == spans, (pattern, text)
+
+
+def test_repeating_what_can_match_nothing_is_refused():
+    for pattern in [r"(a?)*", r"(?:\s*)+x", r"(?:(?=a))*", r"(a|)+"]:
+        with pytest.raises(UnsafePatternError, match="empty string"):
+            SafePattern([pattern])
+    SafePattern([r"(a?)?", r"(?:\s*x)+"])  # an optional part, or a loop that always consumes, is fine
