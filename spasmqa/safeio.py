@@ -7,7 +7,8 @@ into :class:`~spasmqa.errors.IndexFormatError` naming the file and the problem
 (never a raw numpy/scipy/json traceback, a segfault, an unbounded allocation
 or a hang).
 
-* :func:`read_bytes` / :func:`read_json` / :func:`parse_json` -- JSON with a
+* :func:`read_bytes` / :func:`read_json` / :func:`parse_json` /
+  :func:`parse_jsonl` -- JSON with a
   size bound, a nesting-depth bound checked by a linear scan before parsing,
   and no NaN, Infinity or overflowing numbers.
 * :func:`read_npy` / :func:`parse_npy` -- ``.npy`` arrays whose header is
@@ -15,8 +16,8 @@ or a hang).
   any data is read; optionally memory-mapped.
 * :func:`read_npz` -- members of a legacy ``.npz`` (zip) file, with each
   member's declared size and compression ratio checked before decompressing.
-* :func:`check_csr` -- vectorised validation of CSR arrays before scipy sees
-  them (scipy segfaults on some invalid ones).
+* :func:`check_csr` / :func:`csr_from_arrays` -- vectorised validation of
+  CSR arrays before scipy sees them (scipy segfaults on some invalid ones).
 * :func:`check_finite_number` -- numeric settings from an index or a user.
 """
 
@@ -39,8 +40,8 @@ from numpy.lib import format as npformat
 
 from .errors import IndexFormatError
 
-__all__ = ["ArraySpec", "check_csr", "check_finite_number", "parse_json", "parse_npy", "read_bytes",
-           "read_json", "read_npy", "read_npz"]
+__all__ = ["ArraySpec", "check_csr", "check_finite_number", "csr_from_arrays", "json_depth", "parse_json",
+           "parse_jsonl", "parse_npy", "read_bytes", "read_json", "read_npy", "read_npz"]
 
 #: Upper bound on a ``.npy`` header (numpy's own default limit).
 MAX_NPY_HEADER = 10_000
@@ -144,6 +145,56 @@ def json_depth(data: bytes) -> int:
     return int(np.cumsum(step).max()) if step.size else 0
 
 
+def _json_hooks(name: object, max_int_digits: int) -> dict[str, Any]:
+    def bad_constant(word: str) -> Any:
+        raise _fail(name, f"JSON contains {word}, which is not a finite number")
+
+    def parse_float(s: str) -> float:
+        value = float(s)
+        if not math.isfinite(value):
+            raise _fail(name, f"JSON number {s[:40]!r} is out of range")
+        return value
+
+    def parse_int(s: str) -> int:
+        if len(s.lstrip("-")) > max_int_digits:
+            raise _fail(name, f"JSON integer with {len(s)} digits is too large")
+        return int(s)
+
+    return {"parse_constant": bad_constant, "parse_float": parse_float, "parse_int": parse_int}
+
+
+def parse_jsonl(data: bytes, *, name: object, max_depth: int = 64, max_lines: int | None = None,
+                max_int_digits: int = 30) -> list[Any]:
+    """Parse JSON Lines (one JSON value per line; blank lines skipped) from untrusted bytes.
+
+    Same checks as :func:`parse_json`, with one linear depth scan for the
+    whole file; errors name the file and the line number. ``max_lines``
+    bounds the number of values.
+    """
+    raw = bytes(data)
+    depth = json_depth(raw)
+    if depth > max_depth:
+        raise _fail(name, f"JSON nested {depth} levels deep, more than the limit of {max_depth}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _fail(name, f"is not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+    out: list[Any] = []
+    decoder = json.JSONDecoder(**_json_hooks(name, max_int_digits))
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        if max_lines is not None and len(out) >= max_lines:
+            raise _fail(name, f"has more than {max_lines} lines")
+        try:
+            out.append(decoder.decode(line))
+        except IndexFormatError as exc:
+            raise _fail(name, f"line {lineno}: {str(exc).removeprefix(f'{name}: ')}") from None
+        except (ValueError, RecursionError, OverflowError) as exc:
+            raise _fail(name, f"line {lineno} is not valid JSON ({exc})") from None
+    return out
+
+
 def parse_json(data: bytes | str, *, name: object, max_depth: int = 64, max_int_digits: int = 30) -> Any:
     """Parse JSON from untrusted bytes.
 
@@ -175,22 +226,8 @@ def parse_json(data: bytes | str, *, name: object, max_depth: int = 64, max_int_
     except UnicodeDecodeError as exc:
         raise _fail(name, f"is not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
 
-    def bad_constant(word: str) -> Any:
-        raise _fail(name, f"JSON contains {word}, which is not a finite number")
-
-    def parse_float(s: str) -> float:
-        value = float(s)
-        if not math.isfinite(value):
-            raise _fail(name, f"JSON number {s[:40]!r} is out of range")
-        return value
-
-    def parse_int(s: str) -> int:
-        if len(s.lstrip("-")) > max_int_digits:
-            raise _fail(name, f"JSON integer with {len(s)} digits is too large")
-        return int(s)
-
     try:
-        return json.loads(text, parse_constant=bad_constant, parse_float=parse_float, parse_int=parse_int)
+        return json.loads(text, **_json_hooks(name, max_int_digits))
     except IndexFormatError:
         raise
     except (ValueError, RecursionError, OverflowError) as exc:
@@ -486,6 +523,38 @@ def check_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, shape: 
             raise _fail(what, "holds values that are not finite")
         if positive and (data <= 0).any():
             raise _fail(what, "holds values that are not positive")
+
+
+def csr_from_arrays(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, shape: Any, *, what: str,
+                    index_dtype: Any = np.int32, data_dtype: Any = None, sorted_unique: bool = True,
+                    positive: bool = True) -> Any:
+    """A ``scipy.sparse.csr_matrix`` from untrusted arrays, after :func:`check_csr`.
+
+    ``indices`` and ``indptr`` are converted to ``index_dtype`` (their values
+    were checked to fit, so nothing wraps) and ``data`` to ``data_dtype``
+    when given. The matrix is flagged as having sorted indices when
+    ``sorted_unique`` was checked. Raises :class:`IndexFormatError` naming ``what``.
+    """
+    import scipy.sparse as sp
+
+    check_csr(indptr, indices, data, shape, what=what, index_dtype=index_dtype, sorted_unique=sorted_unique,
+              positive=positive)
+    idx_dtype = np.dtype(index_dtype)
+    values = data
+    if data_dtype is not None:
+        target = np.dtype(data_dtype)
+        if target.kind in "iu" and data.size:
+            info = np.iinfo(target)
+            if (int(data.min()) < info.min or int(data.max()) > info.max
+                    or (data.dtype.kind == "f" and (np.floor(data) != data).any())):
+                raise _fail(what, f"values do not fit {target}")
+        values = data.astype(target)
+    m = sp.csr_matrix((values, indices.astype(idx_dtype), indptr.astype(idx_dtype)),
+                      shape=(int(shape[0]), int(shape[1])), copy=False)
+    if sorted_unique:
+        m.has_sorted_indices = True
+        m.has_canonical_format = True
+    return m
 
 
 def check_finite_number(name: str, value: Any, lo: float, hi: float, integer: bool = False, *,

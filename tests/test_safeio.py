@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spasmqa.errors import IndexFormatError, SpasmqaError
-from spasmqa.safeio import (ArraySpec, check_csr, check_finite_number, json_depth, parse_json, parse_npy,
-                            read_bytes, read_json, read_npy, read_npz)
+from spasmqa.safeio import (ArraySpec, check_csr, check_finite_number, csr_from_arrays, json_depth, parse_json,
+                            parse_jsonl, parse_npy, read_bytes, read_json, read_npy, read_npz)
 
 
 def test_error_classes():
@@ -113,6 +113,20 @@ def test_json_depth_scan_is_linear_on_unterminated_strings(doc):
     with pytest.raises(IndexFormatError):
         parse_json(doc, name="x")
     assert time.perf_counter() - t0 < 10
+
+
+def test_parse_jsonl():
+    docs = [{"doc_id": "a", "text": "x\ny"}, {"doc_id": "b", "text": "[[[{"}]
+    raw = ("\n".join(json.dumps(d) for d in docs) + "\n\n").encode()
+    assert parse_jsonl(raw, name="documents.jsonl") == docs
+    with pytest.raises(IndexFormatError, match="documents.jsonl: line 2 is not valid JSON"):
+        parse_jsonl(b'{"a": 1}\n{"a": \n', name="documents.jsonl")
+    with pytest.raises(IndexFormatError, match="documents.jsonl: line 3: JSON contains NaN"):
+        parse_jsonl(b'{}\n{}\n{"a": NaN}\n', name="documents.jsonl")
+    with pytest.raises(IndexFormatError, match="more than 2 lines"):
+        parse_jsonl(b"1\n2\n3\n", name="d", max_lines=2)
+    with pytest.raises(IndexFormatError, match="nested"):
+        parse_jsonl(b"[" * 100 + b"]" * 100, name="d")
 
 
 # ---------------------------------------------------------------- .npy
@@ -326,6 +340,19 @@ def test_check_csr_specific_attacks():
         check_csr(*good[:3], (True, 3), what="c")
     with pytest.raises(IndexFormatError, match="numeric"):
         check_csr(*good[:2], np.array(["a", "b"]), good[3], what="c")
+
+
+def test_csr_from_arrays():
+    m = sp.random(30, 40, density=0.1, format="csr", random_state=1)
+    m.data[:] = np.arange(1, m.nnz + 1)
+    got = csr_from_arrays(m.indptr.astype(np.int64), m.indices.astype(np.int64), m.data, m.shape, what="c",
+                          data_dtype=np.int32)
+    assert got.indices.dtype == np.int32 and got.data.dtype == np.int32 and got.has_sorted_indices
+    assert (got != m).nnz == 0
+    with pytest.raises(IndexFormatError, match="do not fit int32"):
+        csr_from_arrays(np.array([0, 1]), np.array([0]), np.array([2.0**40]), (1, 1), what="c", data_dtype=np.int32)
+    with pytest.raises(IndexFormatError, match="outside"):
+        csr_from_arrays(np.array([0, 1]), np.array([5]), np.array([1]), (1, 2), what="c")
 
 
 def test_check_csr_is_linear():
