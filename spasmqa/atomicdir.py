@@ -30,7 +30,7 @@ come from one directory even if it is replaced meanwhile; :func:`read_snapshot`
 retries when the directory was replaced and deleted while being read. The
 loader reads ``manifest.json`` and each file's bytes once, through one
 snapshot, verifies the checksums on those bytes and parses those same bytes
-(:func:`spasmqa.safeio.parse_json`, :func:`spasmqa.safeio.parse_npy`).
+(:func:`spasmqa.safeio.parse_json`, :func:`spasmqa.safearrays.parse_npy`).
 """
 
 from __future__ import annotations
@@ -339,7 +339,7 @@ class Snapshot:
                 raise _Replaced() from None
             raise IndexFormatError(f"{self.root}: {name} is missing") from None
         except IndexFormatError as exc:
-            raise IndexFormatError(f"{self.root}/{str(exc)}") from None
+            raise IndexFormatError(f"{self.root}/{exc!s}") from None
 
     def read(self, name: str, *, max_bytes: int) -> bytes:
         """The bytes of file ``name`` (at most ``max_bytes``)."""
@@ -406,7 +406,7 @@ def open_snapshot(root: str | os.PathLike, names: Iterable[str], *, max_bytes: i
     max_bytes : int or mapping of str to int
         One size limit for every file, or name -> limit.
     mmap : container of str, default=()
-        Names to memory-map read-only (for :func:`spasmqa.safeio.parse_npy`)
+        Names to memory-map read-only (for :func:`spasmqa.safearrays.parse_npy`)
         instead of reading into bytes. Keep the map open while arrays made
         from it are alive.
 

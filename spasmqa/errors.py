@@ -7,7 +7,7 @@ class that describes it best (a bad index is a ``ValueError``).
 
 from __future__ import annotations
 
-__all__ = ["SpasmqaError", "IndexFormatError"]
+__all__ = ["IndexFormatError", "SpasmqaError"]
 
 
 class SpasmqaError(Exception):

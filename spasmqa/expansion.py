@@ -8,7 +8,6 @@ The tables are JSON files shipped in ``spasmqa/data`` (``synonyms.json``,
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Container, Sequence

@@ -39,7 +39,7 @@ from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTr
 
 from .analysis import STOP_WORDS
 
-__all__ = ["MAX_PASSAGE_CHARS", "Span", "SentenceSplitter", "is_fragment"]
+__all__ = ["MAX_PASSAGE_CHARS", "SentenceSplitter", "Span", "is_fragment"]
 
 #: Longest passage, in characters; longer ones are cut at white space into fragments.
 MAX_PASSAGE_CHARS = 2000

@@ -32,7 +32,7 @@ from re import _parser as P  # type: ignore[attr-defined]
 
 from .errors import SpasmqaError
 
-__all__ = ["SafePattern", "UnsafePatternError", "MAX_LOOKAHEAD_CHARS"]
+__all__ = ["MAX_LOOKAHEAD_CHARS", "SafePattern", "UnsafePatternError"]
 
 #: Longest match a lookahead's pattern may have (after an optional leading ``.*``).
 MAX_LOOKAHEAD_CHARS = 200
@@ -88,7 +88,7 @@ def _atom_source(op: object, av: object) -> str:
 class _Pred:
     """A single-character test answered by :mod:`re` itself, memoised per character."""
 
-    __slots__ = ("rx", "memo")
+    __slots__ = ("memo", "rx")
 
     def __init__(self, source: str, flags: int):
         self.rx = re.compile(source, flags)
@@ -192,10 +192,8 @@ class _Program:
                 self.code[j] = (_JMP, len(self.code))
         elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
             lo, hi, sub = av
-            if hi is C.MAXREPEAT or hi > 1:
-                if sub.getwidth()[0] == 0:
-                    raise UnsafePatternError(
-                        "a repeated part that can match the empty string is not supported")
+            if (hi is C.MAXREPEAT or hi > 1) and sub.getwidth()[0] == 0:
+                raise UnsafePatternError("a repeated part that can match the empty string is not supported")
             greedy = op is C.MAX_REPEAT
             for _ in range(lo):
                 self.compile_seq(sub, depth)
@@ -423,7 +421,7 @@ class SafePattern:
 class SafeMatch:
     """A match: ``start()``, ``end()``, ``span()`` and ``group(0)`` like :class:`re.Match`."""
 
-    __slots__ = ("string", "_start", "_end")
+    __slots__ = ("_end", "_start", "string")
 
     def __init__(self, string: str, start: int, end: int):
         self.string, self._start, self._end = string, start, end

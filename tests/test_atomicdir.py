@@ -21,11 +21,19 @@ import pytest
 
 import spasmqa
 from spasmqa import atomicdir
-from spasmqa.atomicdir import (Snapshot, _leftovers, is_index_dir, make_temp_dir, open_snapshot, read_snapshot,
-                               recover, replace_directory)
+from spasmqa.atomicdir import (
+    Snapshot,
+    _leftovers,
+    is_index_dir,
+    make_temp_dir,
+    open_snapshot,
+    read_snapshot,
+    recover,
+    replace_directory,
+)
 from spasmqa.errors import IndexFormatError
 from spasmqa.rwlock import RWLock
-from spasmqa.safeio import ArraySpec, parse_npy
+from spasmqa.safearrays import ArraySpec, parse_npy
 
 FORMAT = "test-index"
 is_ours = partial(is_index_dir, format_name=FORMAT)
@@ -360,13 +368,10 @@ def test_rwlock_reentrancy():
     with lock.reading():
         with lock.reading():
             pass
-        with pytest.raises(RuntimeError, match="reading"):
-            with lock.writing():
-                pass
-    with lock.writing():
-        with lock.writing():
-            with lock.reading():
-                pass
+        with pytest.raises(RuntimeError, match="reading"), lock.writing():
+            pass
+    with lock.writing(), lock.writing(), lock.reading():
+        pass
     done = threading.Event()
 
     def other():

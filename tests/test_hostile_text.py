@@ -3,14 +3,18 @@
 import json
 import re
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from spasmqa.analysis import Analyzer
 from spasmqa.corpus import load_corpus
+from spasmqa.expansion import Expander, IntentTable, default_data_path
 from spasmqa.passages import _WORD, MAX_PASSAGE_CHARS, SentenceSplitter, _dash_cuts
+from spasmqa.saferegex import SafePattern, UnsafePatternError
 
 DATA = Path(__file__).parent / "data"
 
@@ -20,7 +24,7 @@ def _check_spans(text, spans):
         piece = text[s.start:s.end]
         assert piece and piece == piece.strip()
         assert s.end - s.start <= MAX_PASSAGE_CHARS
-    assert all(a.end <= b.start for a, b in zip(spans, spans[1:]))
+    assert all(a.end <= b.start for a, b in pairwise(spans))
 
 
 # ---------------------------------------------------------------- passages
@@ -111,9 +115,6 @@ def test_spans_are_exact_for_any_text(text):
 
 # ---------------------------------------------------------------- intents
 
-from spasmqa.analysis import Analyzer  # noqa: E402
-from spasmqa.expansion import Expander, IntentTable, default_data_path  # noqa: E402
-from spasmqa.saferegex import SafePattern, UnsafePatternError  # noqa: E402
 
 SHIPPED = json.loads(default_data_path("intents.json").read_text())["intents"]
 

@@ -1,4 +1,4 @@
-"""The bounded, validating readers of spasmqa.safeio (hostile index files)."""
+"""The bounded, validating readers of spasmqa.safeio and spasmqa.safearrays (hostile index files)."""
 
 import io
 import json
@@ -6,6 +6,7 @@ import os
 import struct
 import time
 import zipfile
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -14,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spasmqa.errors import IndexFormatError, SpasmqaError
-from spasmqa.safeio import (ArraySpec, check_csr, check_finite_number, csr_from_arrays, json_depth, parse_json,
-                            parse_jsonl, parse_npy, read_bytes, read_json, read_npy, read_npz)
+from spasmqa.safearrays import ArraySpec, check_csr, csr_from_arrays, parse_npy, read_npy, read_npz
+from spasmqa.safeio import check_finite_number, json_depth, parse_json, parse_jsonl, read_bytes, read_json
 
 
 def test_error_classes():
@@ -286,7 +287,7 @@ def test_check_csr_rejects_random_corruptions(m, data):
     kinds = ["indptr0", "indptr_end", "col_high", "col_neg", "shape_rows"]
     if m.nnz:
         kinds += ["value_zero"]
-    if m.nnz > 1 and any(b - a > 1 for a, b in zip(indptr[:-1], indptr[1:])):
+    if m.nnz > 1 and any(b - a > 1 for a, b in pairwise(indptr)):
         kinds += ["unsorted"]
     if m.shape[0] >= 2 and m.nnz:
         kinds += ["decreasing"]
