@@ -147,6 +147,8 @@ class _Program:
         self.preds: dict[str, _Pred] = {}
         self.lead: re.Pattern[str] | None = None  # necessary condition at a match start; None: anywhere
         self.base = 0  # where the pattern being compiled starts (for its size limit)
+        self.has_look = False
+        self.closures: dict[tuple, tuple[int, ...]] = {}
 
     # ----------------------------------------------------------- compiling
     def emit(self, *ins: object) -> int:
@@ -230,6 +232,7 @@ class _Program:
             prog.compile_seq(body, depth + 1)
             prog.emit(_MATCH, 0)
             self.emit(_LOOK, _Look(prog, to_eol, op is C.ASSERT_NOT))
+            self.has_look = True
         elif op in (C.GROUPREF, C.GROUPREF_EXISTS):
             raise UnsafePatternError("backreferences and conditionals are not supported")
         else:
@@ -237,6 +240,30 @@ class _Program:
             raise UnsafePatternError(f"{name} is not supported (atomic groups, possessive quantifiers, ...)")
 
     # ----------------------------------------------------------- running
+    @staticmethod
+    def _context(text: str, i: int) -> tuple[bool, ...]:
+        """What the anchors see at position ``i``."""
+        n = len(text)
+        return (i == 0, i == n, i == n - 1 and text[i] == "\n", i > 0 and _is_word(text[i - 1]),
+                i < n and _is_word(text[i]), n > 0)
+
+    def _closure(self, pc: int, context: tuple[bool, ...], text: str, i: int) -> tuple[int, ...]:
+        """The character and match instructions reachable from ``pc`` at ``i`` without reading, in priority order.
+
+        Only for programs without lookahead: then this depends on ``pc`` and
+        on the anchors' view of position ``i`` (``context``) alone, and is
+        memoised on that.
+        """
+        key = (pc, context)
+        found = self.closures.get(key)
+        if found is None:
+            lst: list = []
+            self._add(lst, set(), pc, 0, text, i, {})
+            found = tuple(t for t, _ in lst)
+            if len(self.closures) < 100_000:
+                self.closures[key] = found
+        return found
+
     def _add(self, lst: list, seen: set, pc: int, start: int, text: str, i: int, cache: dict) -> None:
         """Add the thread at ``pc`` and everything reachable without reading a character."""
         code = self.code
@@ -286,6 +313,7 @@ class _Program:
             cache = {}
         n = len(text)
         code = self.code
+        fast = not self.has_look
         lo, hi = seeds if seeds is not None else (pos, n)
         lead = self.lead if seeds is None else None
         nxt = lo
@@ -298,7 +326,13 @@ class _Program:
         i = nxt
         while i <= n:
             if matched is None and i == nxt and i <= hi:
-                self._add(clist, seen, 0, i, text, i, cache)
+                if fast:
+                    for t in self._closure(0, self._context(text, i), text, i):
+                        if t not in seen:
+                            seen.add(t)
+                            clist.append((t, i))
+                else:
+                    self._add(clist, seen, 0, i, text, i, cache)
                 if lead is None:
                     nxt = i + 1
                 else:
@@ -312,11 +346,18 @@ class _Program:
             nlist: list = []
             nseen: set = set()
             ch = text[i] if i < n else ""
+            context = self._context(text, i + 1) if fast and i < n else None
             for pc, start in clist:
                 ins = code[pc]
                 if ins[0] == _CHAR:
                     if i < n and ins[1](ch):
-                        self._add(nlist, nseen, pc + 1, start, text, i + 1, cache)
+                        if fast:
+                            for t in self._closure(pc + 1, context, text, i + 1):
+                                if t not in nseen:
+                                    nseen.add(t)
+                                    nlist.append((t, start))
+                        else:
+                            self._add(nlist, nseen, pc + 1, start, text, i + 1, cache)
                 else:
                     matched = (start, i)
                     if any_match:
