@@ -229,6 +229,32 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _process_start(pid: int) -> float | None:
+    """When process ``pid`` started (seconds since the epoch), where ``/proc`` tells; else None."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+        ticks = int(stat_line.rsplit(")", 1)[1].split()[19])
+        btime = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                     if line.startswith("btime "))
+        return btime + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def _is_stale(path: Path, pid: int) -> bool:
+    """Whether the save that made ``path`` is over: its process is gone, or ``pid`` now names a newer process."""
+    if pid == os.getpid():
+        return False
+    if not _pid_alive(pid):
+        return True
+    started = _process_start(pid)
+    try:
+        made = path.lstat().st_mtime
+    except OSError:
+        return False
+    return started is not None and started > made + 2  # pid reused by a process started after the save
+
+
 def _leftovers(target: Path) -> list[tuple[Path, str, int]]:
     rx = re.compile(rf"\.{re.escape(target.name)}\.({_TMP}|{_OLD})-(\d+)-[0-9a-f]+")
     out = []
@@ -251,14 +277,16 @@ def recover(target: str | os.PathLike, *, is_ours: Callable[[Path], bool] | None
       the portable replacement), the copy is moved back (the newest one that
       ``is_ours`` accepts, when given).
     * Hidden ``.{name}.spasmqa-tmp-*`` and ``.{name}.spasmqa-old-*`` siblings
-      of processes that are no longer running are deleted. Those of running
-      processes (saves in progress, this process included) are left alone.
+      of processes that are no longer running are deleted (also when their
+      process id now names a process started after the sibling was last
+      written: the id was reused). Those of running saves, this process's
+      included, are left alone.
 
     Safe to call concurrently and at any time.
     """
     target = Path(target)
     done: list[str] = []
-    stale = [(p, kind) for p, kind, pid in _leftovers(target) if not _pid_alive(pid)]
+    stale = [(p, kind) for p, kind, pid in _leftovers(target) if _is_stale(p, pid)]
     if not os.path.lexists(target):
         def mtime(p: Path) -> float:
             try:

@@ -168,6 +168,24 @@ def test_recover_after_a_kill_between_the_two_renames(tmp_path):
     assert recover(target) == []                  # idempotent
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_recover_sees_through_a_reused_process_id(tmp_path):
+    target = tmp_path / "idx"
+    save(target, 1)
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        reused = tmp_path / f".idx.spasmqa-tmp-{sleeper.pid}-0000aaaa"   # made long before that process started
+        reused.mkdir()
+        os.utime(reused, (time.time() - 3600, time.time() - 3600))
+        parent = tmp_path / f".idx.spasmqa-tmp-{os.getppid()}-0000bbbb"  # a live process older than the dir
+        parent.mkdir()
+        recover(target)
+        assert not reused.exists() and parent.exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
 CHILD = r"""
 import sys, types
 pkg = types.ModuleType("spasmqa"); pkg.__path__ = [sys.argv[1]]; sys.modules["spasmqa"] = pkg
