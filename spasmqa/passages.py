@@ -25,7 +25,10 @@ trailing white space.
 
 Splitting takes time linear in the length of the text, whatever the text:
 no rule re-scans a run of white space from each of its positions (a regular
-expression such as ``\\s+-`` searched over a long run of spaces would).
+expression such as ``\\s+-`` searched over a long run of spaces would), and
+Punkt reads long texts in blocks of :data:`PUNKT_BLOCK_CHARS` characters
+(nltk's regular-expression time limit would otherwise stop it on texts of a
+few megabytes).
 """
 
 from __future__ import annotations
@@ -39,10 +42,12 @@ from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTr
 
 from .analysis import STOP_WORDS
 
-__all__ = ["MAX_PASSAGE_CHARS", "SentenceSplitter", "Span", "is_fragment"]
+__all__ = ["MAX_PASSAGE_CHARS", "PUNKT_BLOCK_CHARS", "SentenceSplitter", "Span", "is_fragment"]
 
 #: Longest passage, in characters; longer ones are cut at white space into fragments.
 MAX_PASSAGE_CHARS = 2000
+#: Punkt reads a long text in blocks of at most this many characters (see ``SentenceSplitter.split``).
+PUNKT_BLOCK_CHARS = 100_000
 
 PunktMode = Literal["default", "train"]
 
@@ -151,6 +156,9 @@ class SentenceSplitter:
     def punkt_parameters(self) -> PunktParameters:
         return self.tokenizer_._params
 
+    def _punkt_spans(self, text: str) -> list[tuple[int, int]]:
+        return _punkt_blocks_spans(self.tokenizer_, text)
+
     def split(self, text: str) -> list[Span]:
         """Spans of the passages of ``text``, in order.
 
@@ -159,7 +167,7 @@ class SentenceSplitter:
         docstring).
         """
         spans: list[Span] = []
-        for s, e in self.tokenizer_.span_tokenize(text):
+        for s, e in self._punkt_spans(text):
             if not self.web_rules:
                 s, e = _strip(text, s, e)
                 if s < e and _WORD.search(text, s, e):
@@ -177,6 +185,42 @@ class SentenceSplitter:
                 heading = heading or (_is_heading(piece) and not _BULLETS.search(piece))
                 spans.append(Span(ps, pe, heading, not heading and is_fragment(piece)))
         return spans
+
+
+def _punkt_blocks_spans(tokenizer: PunktSentenceTokenizer, text: str,
+                        block: int = PUNKT_BLOCK_CHARS) -> list[tuple[int, int]]:
+    """Punkt's sentence spans of ``text``, computed a block of at most ``block`` characters at a time.
+
+    nltk (3.10+) runs Punkt's regular expressions under a wall-clock limit
+    (5 s) that also counts the time spent between lazily produced sentences,
+    so one call on a text of a few megabytes raises ``TimeoutError``. Each
+    block is cut at white space; all its sentences but the last are kept
+    and the next block starts where that last sentence starts, so Punkt
+    (whose decisions look only at a boundary's neighbouring tokens) finds
+    the same boundaries as on the whole text. A block holding a single
+    sentence (over ``block`` characters, which ends up cut into fragments
+    anyway) is cut at its last white space. Texts up to ``block`` characters
+    are one block. Each block's sentences are read eagerly.
+    """
+    n = len(text)
+    if n <= block:
+        return list(tokenizer.span_tokenize(text))
+    out: list[tuple[int, int]] = []
+    start = 0
+    while start < n:
+        end = min(n, start + block)
+        if end < n:
+            m = _UP_TO_LAST_SPACE.match(text, start, end)
+            if m is not None and m.end() - 1 > start:
+                end = m.end() - 1
+        found = [(s + start, e + start) for s, e in tokenizer.span_tokenize(text[start:end])]
+        if end >= n or len(found) < 2:
+            out.extend(found)
+            start = end
+        else:
+            out.extend(found[:-1])
+            start = found[-1][0]
+    return out
 
 
 def _cut_long(text: str, s: int, e: int, limit: int = MAX_PASSAGE_CHARS) -> list[Span]:

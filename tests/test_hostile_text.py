@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from spasmqa.analysis import Analyzer
 from spasmqa.corpus import load_corpus
 from spasmqa.expansion import Expander, IntentTable, default_data_path
-from spasmqa.passages import _WORD, MAX_PASSAGE_CHARS, SentenceSplitter, _dash_cuts
+from spasmqa.passages import _WORD, MAX_PASSAGE_CHARS, SentenceSplitter, _dash_cuts, _punkt_blocks_spans
 from spasmqa.saferegex import SafePattern, UnsafePatternError
 
 DATA = Path(__file__).parent / "data"
@@ -111,6 +111,34 @@ def test_spans_are_exact_for_any_text(text):
         spans = SentenceSplitter(web_rules=web).split(text)
         _check_spans(text, spans)
         assert all(_WORD.search(text, s.start, s.end) for s in spans)
+
+
+@pytest.mark.parametrize("punkt", ["default", "train"])
+@pytest.mark.parametrize("block", [3_000, 20_000])
+def test_punkt_in_blocks_finds_the_same_sentences(punkt, block):
+    corpus = load_corpus(split="file")
+    text = "\n\n".join(corpus[d].text for d in corpus) * 20  # about 90k characters
+    sp = SentenceSplitter(punkt=punkt).fit([text])
+    whole = list(sp.tokenizer_.span_tokenize(text))
+    assert _punkt_blocks_spans(sp.tokenizer_, text, block) == whole
+    assert _punkt_blocks_spans(sp.tokenizer_, text) == whole  # one block
+
+
+def test_a_sentence_longer_than_a_punkt_block_is_cut_into_fragments():
+    text = "Start here. " + "word " * 50_000 + "end. Last one here."
+    spans = SentenceSplitter().split(text)
+    _check_spans(text, spans)
+    assert " ".join(text[s.start:s.end] for s in spans).split() == text.split()
+    assert text[spans[-1].start:spans[-1].end] == "Last one here."
+
+
+def test_megabytes_of_sentences_do_not_trip_nltks_regex_time_limit(monkeypatch):
+    redos = pytest.importorskip("nltk.redos")
+    monkeypatch.setattr(redos, "DEFAULT_TIMEOUT", 1.0)  # 5 s on an idle machine; less head-room under load
+    text = "Back spasms hurt a lot. Heat helps. " * 40_000  # 1.4 MB: Punkt alone needs about 2 s
+    spans = SentenceSplitter().split(text)
+    assert len(spans) == 80_000
+    _check_spans(text, spans)
 
 
 # ---------------------------------------------------------------- intents
