@@ -176,8 +176,8 @@ class _Program:
             self.emit(_ASSERT, _AT[av])
         elif op is C.SUBPATTERN:
             _group, add_flags, del_flags, sub = av
-            if (add_flags | del_flags) & ~_ALLOWED_FLAGS:
-                raise UnsafePatternError("inline flags other than (?i) and (?x) are not supported")
+            if add_flags & ~(self.flags | re.VERBOSE | re.UNICODE) or del_flags & ~re.VERBOSE:
+                raise UnsafePatternError("inline flag groups that change how characters match are not supported")
             self.compile_seq(sub, depth)
         elif op is C.BRANCH:
             alts = av[1]
@@ -422,8 +422,10 @@ class SafePattern:
                     parsed = P.parse(p, flags)
                 except (re.error, RecursionError, OverflowError) as exc:
                     raise UnsafePatternError(f"not a valid regular expression ({exc})") from None
-                if parsed.state.flags & ~_ALLOWED_FLAGS & ~re.NOFLAG:
+                if parsed.state.flags & ~_ALLOWED_FLAGS:
                     raise UnsafePatternError("inline flags other than (?i) and (?x) are not supported")
+                if parsed.state.flags & re.IGNORECASE & ~flags:
+                    raise UnsafePatternError("(?i) is only supported when matching ignores case anyway")
                 prog.base = len(prog.code)
                 split = prog.emit(_SPLIT, None, None) if k < len(self.patterns) - 1 else None
                 prog.compile_seq(list(parsed))

@@ -223,6 +223,8 @@ def test_catastrophic_pattern_in_a_table_is_matched_safely(tmp_path):
     (r"(?s)a.b", "inline flags"),
     (r"(?m)^a", "inline flags"),
     (r"(?>a+)b", "not supported"),
+    (r"(?-i:a)b", "inline flag groups"),
+    (r"(?s:.)b", "inline flag groups"),
     (r"a*+b", "not supported"),
     (r"(?!a+)b", "lookahead must match at most"),
     (r"(?=.*a.*b)c", "lookahead must match at most"),
