@@ -8,7 +8,6 @@ The tables are JSON files shipped in ``spasmqa/data`` (``synonyms.json``,
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Container, Sequence
@@ -17,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from .analysis import Analyzer
-from .errors import InputError
+from .errors import IndexFormatError, InputError
 from .resources import data_path
+from .safeio import parse_json, read_bytes
+from .saferegex import SafePattern, UnsafePatternError
 
-__all__ = ["Expander", "IntentTable", "SynonymTable", "Tables", "load_tables", "is_question"]
+__all__ = ["Expander", "IntentTable", "SynonymTable", "Tables", "is_question", "load_tables"]
 
 
 _QUESTION = re.compile(
@@ -33,13 +34,23 @@ def is_question(text: str) -> bool:
     return text.rstrip().endswith("?") or _QUESTION.match(text) is not None
 
 
+#: Largest synonyms or intents table read (bytes).
+MAX_TABLE_BYTES = 16 * 1024 * 1024
+#: Largest number of synonym groups, of intents, and of patterns per intent in a table.
+MAX_TABLE_ITEMS = 100_000
+#: Largest total size of an intents table's compiled patterns (the shipped table: about 1,000).
+#: Matching a question costs at most about this many steps per character.
+MAX_INTENT_PROGRAM = 50_000
+
+
 def _read_json(path: str | os.PathLike, what: str) -> dict:
+    """A table file as a JSON object: bounded size and depth, regular files only, no NaN/Infinity."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = parse_json(read_bytes(path, max_bytes=MAX_TABLE_BYTES), name=path, max_depth=16)
     except FileNotFoundError:
         raise FileNotFoundError(f"{what} file does not exist: {path}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a valid {what} file ({exc})") from None
+    except IndexFormatError as exc:
+        raise InputError(f"{path}: not a valid {what} file ({str(exc).removeprefix(f'{path}: ')})") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: a {what} file holds a JSON object")
     return data
@@ -58,11 +69,19 @@ class SynonymTable:
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> SynonymTable:
+        """Read a table file (bounded size and nesting; regular files only)."""
         data = _read_json(path or data_path("synonyms.json"), "synonyms")
-        groups = data.get("groups")
+        return cls.from_dict(data, name=path)
+
+    @classmethod
+    def from_dict(cls, data: dict, *, name: object = "synonyms table") -> SynonymTable:
+        """Validate a parsed table (e.g. from bytes read by the index loader); errors name ``name``."""
+        groups = data.get("groups") if isinstance(data, dict) else None
+        if isinstance(groups, list) and len(groups) > MAX_TABLE_ITEMS:
+            raise InputError(f"{name}: more than {MAX_TABLE_ITEMS} groups")
         if not isinstance(groups, list) or not all(
                 isinstance(g, list) and all(isinstance(w, str) for w in g) for g in groups):
-            raise InputError(f"{path}: 'groups' must be a list of lists of strings")
+            raise InputError(f"{name}: 'groups' must be a list of lists of strings")
         return cls(groups)
 
     def compile(self, analyzer: Analyzer) -> dict[tuple[str, ...], list[dict[str, float]]]:
@@ -90,29 +109,54 @@ class SynonymTable:
 
 @dataclass
 class IntentTable:
-    """Question types, the patterns that signal them, and answer cue words."""
+    """Question types, the patterns that signal them, and answer cue words.
+
+    Patterns are regular expressions matched case-insensitively, but run by
+    :class:`~spasmqa.saferegex.SafePattern`: matching takes time linear in
+    the question whatever the pattern (no catastrophic backtracking), with
+    the same matches as :mod:`re`. Backreferences, lookbehind, atomic groups,
+    possessive quantifiers, inline flags other than ``(?i)``/``(?x)``, and
+    lookaheads other than a bounded pattern (optionally after ``.*``) are
+    refused when the table is loaded, with an error naming the pattern.
+    """
 
     intents: list[dict]
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> IntentTable:
-        data = _read_json(path or data_path("intents.json"), "intents")
-        intents = data.get("intents")
+        path = path or data_path("intents.json")
+        return cls.from_dict(_read_json(path, "intents"), name=path)
+
+    @classmethod
+    def from_dict(cls, data: dict, *, name: object = "intents table") -> IntentTable:
+        """Validate a parsed table (e.g. from bytes read by the index loader); errors name ``name``."""
+        intents = data.get("intents") if isinstance(data, dict) else None
         if not isinstance(intents, list):
-            raise InputError(f"{path}: 'intents' must be a list")
+            raise InputError(f"{name}: 'intents' must be a list")
+        if len(intents) > MAX_TABLE_ITEMS:
+            raise InputError(f"{name}: more than {MAX_TABLE_ITEMS} intents")
+        total = 0
         for i, item in enumerate(intents):
             if not (isinstance(item, dict) and isinstance(item.get("type"), str)
-                    and isinstance(item.get("patterns"), list) and isinstance(item.get("cues"), list)):
-                raise InputError(f"{path}: intents[{i}] needs 'type', 'patterns' and 'cues'")
+                    and isinstance(item.get("patterns"), list) and isinstance(item.get("cues"), list)
+                    and all(isinstance(c, str) for c in item["cues"])):
+                raise InputError(f"{name}: intents[{i}] needs 'type', 'patterns' and 'cues' (lists of strings)")
+            if len(item["patterns"]) > MAX_TABLE_ITEMS:
+                raise InputError(f"{name}: intents[{i}] has more than {MAX_TABLE_ITEMS} patterns")
             for p in item["patterns"]:
                 try:
-                    re.compile(p)
-                except re.error as exc:
-                    raise InputError(f"{path}: intents[{i}] pattern {p!r} is not a valid regular expression ({exc})") from None
+                    total += SafePattern([p]).size
+                except UnsafePatternError as exc:
+                    reason = str(exc).removeprefix(f"pattern {p!r}: ")
+                    raise InputError(f"{name}: intents[{i}] pattern {p!r} cannot be used: {reason}") from None
+                if total > MAX_INTENT_PROGRAM:
+                    raise InputError(f"{name}: the patterns are too many or too large (more than "
+                                     f"{MAX_INTENT_PROGRAM} instructions compiled, at intents[{i}])")
         return cls(intents)
 
-    def compile(self, analyzer: Analyzer) -> list[tuple[str, re.Pattern[str], list[str]]]:
-        return [(item["type"], re.compile("|".join(f"(?:{p})" for p in item["patterns"]), re.IGNORECASE),
+    def compile(self, analyzer: Analyzer) -> list[tuple[str, SafePattern, list[str]]]:
+        """Per intent: (type, its patterns as one case-insensitive :class:`SafePattern`, analysed cue terms)."""
+        return [(item["type"], SafePattern(item["patterns"]),
                  sorted({t for cue in item["cues"] for t in analyzer(cue)})) for item in self.intents]
 
 
@@ -132,12 +176,12 @@ class Expander:
 
     def _triggers(self, terms: Sequence[str]) -> list[tuple[str, ...]]:
         """The synonym triggers (single terms and phrases) found in ``terms``."""
-        found = []
+        found: dict[tuple[str, ...], None] = {}
         for i, t in enumerate(terms):
             for trigger in self._by_first.get(t, ()):
-                if tuple(terms[i:i + len(trigger)]) == trigger and trigger not in found:
-                    found.append(trigger)
-        return found
+                if trigger not in found and tuple(terms[i:i + len(trigger)]) == trigger:
+                    found[trigger] = None
+        return list(found)
 
     def covered(self, question: str, terms: Sequence[str], seen: Container[str]) -> set[str]:
         """The question terms that a text with terms ``seen`` answers.
@@ -153,12 +197,13 @@ class Expander:
                 covered.update(trigger)
         match = self._intent(question)
         if match is not None and any(c in seen for c in match[2]):
+            asked = set(terms)
             for m in match[1].finditer(question):
-                covered.update(t for t in self.analyzer(m.group(0)) if t in terms)
+                covered.update(t for t in self.analyzer(m.group(0)) if t in asked)
         return covered
 
-    def _intent(self, question: str) -> tuple[str, re.Pattern[str], list[str]] | None:
-        """The first intent whose patterns match, as (type, pattern, cue terms)."""
+    def _intent(self, question: str) -> tuple[str, SafePattern, list[str]] | None:
+        """The first intent whose patterns match, as (type, pattern, cue terms); linear time."""
         if not is_question(question):
             return None
         return next((item for item in self.intents if item[1].search(question)), None)

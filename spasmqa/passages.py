@@ -14,10 +14,21 @@ the corpus itself: never downloaded). On top of Punkt, rules for web text:
   markup, not passages;
 * passages phrased as questions, and short title-case lines, are flagged as
   headings; truncated snippet fragments ("Stretching prior to any.", "Low.")
-  are flagged as fragments but kept, so provenance is never lost.
+  are flagged as fragments but kept, so provenance is never lost;
+* a passage longer than :data:`MAX_PASSAGE_CHARS` characters (a run-on line
+  without sentence punctuation, or hostile input) is cut at white space into
+  pieces of at most that many characters (a single longer word is cut at the
+  limit); each piece is flagged as a fragment.
 
 Every span satisfies ``text[start:end] == passage`` and has no leading or
 trailing white space.
+
+Splitting takes time linear in the length of the text, whatever the text:
+no rule re-scans a run of white space from each of its positions (a regular
+expression such as ``\\s+-`` searched over a long run of spaces would), and
+Punkt reads long texts in blocks of :data:`PUNKT_BLOCK_CHARS` characters
+(nltk's regular-expression time limit would otherwise stop it on texts of a
+few megabytes).
 """
 
 from __future__ import annotations
@@ -30,12 +41,21 @@ from typing import Any, Literal
 from .analysis import STOP_WORDS
 from .settings import Params, check_option
 
-__all__ = ["Span", "SentenceSplitter", "is_fragment"]
+__all__ = ["MAX_PASSAGE_CHARS", "PUNKT_BLOCK_CHARS", "SentenceSplitter", "Span", "is_fragment"]
+
+#: Longest passage, in characters; longer ones are cut at white space into fragments.
+MAX_PASSAGE_CHARS = 2000
+#: Punkt reads a long text in blocks of at most this many characters (see ``SentenceSplitter.split``).
+PUNKT_BLOCK_CHARS = 100_000
 
 PunktMode = Literal["default", "train"]
 
 _BULLETS = re.compile(r"[·•▪◦]")
-_DASH_BEFORE_CAPITAL = re.compile(r"\s+[-–—]\s+(?=[A-Z])")
+# A spaced dash before a capital: white space, dash, white space, [A-Z]. Searched from the
+# dash (never from each position of the white space before it), so the cost is linear.
+_DASH_THEN_CAPITAL = re.compile(r"[-–—]\s+(?=[A-Z])")
+# The last white space character before a position (for cutting over-long passages).
+_UP_TO_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
 # Words that open a sentence; used to find the end of a run-on heading.
 _OPENERS = (
     "Some|The|A|An|When|If|How|What|Why|This|These|Those|They|It|You|Your|Most|Many|"
@@ -146,29 +166,127 @@ class SentenceSplitter(Params):
     def punkt_parameters(self) -> Any:
         return self.tokenizer_._params
 
+    def _punkt_spans(self, text: str) -> list[tuple[int, int]]:
+        return _punkt_blocks_spans(self.tokenizer_, text)
+
     def split(self, text: str) -> list[Span]:
-        """Spans of the passages of ``text``, in order."""
+        """Spans of the passages of ``text``, in order.
+
+        Time is linear in ``len(text)``. Passages longer than
+        :data:`MAX_PASSAGE_CHARS` are cut into fragments (see the module
+        docstring).
+        """
         spans: list[Span] = []
-        for s, e in self.tokenizer_.span_tokenize(text):
+        for s, e in self._punkt_spans(text):
             if not self.web_rules:
                 s, e = _strip(text, s, e)
                 if s < e and _WORD.search(text, s, e):
+                    if e - s > MAX_PASSAGE_CHARS:
+                        spans.extend(_cut_long(text, s, e))
+                        continue
                     piece = text[s:e]
                     spans.append(Span(s, e, _is_heading(piece), is_fragment(piece)))
                 continue
             for ps, pe, heading in _web_pieces(text, s, e):
+                if pe - ps > MAX_PASSAGE_CHARS:
+                    spans.extend(_cut_long(text, ps, pe))
+                    continue
                 piece = text[ps:pe]
                 heading = heading or (_is_heading(piece) and not _BULLETS.search(piece))
                 spans.append(Span(ps, pe, heading, not heading and is_fragment(piece)))
         return spans
 
 
+def _punkt_blocks_spans(tokenizer: PunktSentenceTokenizer, text: str,
+                        block: int = PUNKT_BLOCK_CHARS) -> list[tuple[int, int]]:
+    """Punkt's sentence spans of ``text``, computed a block of at most ``block`` characters at a time.
+
+    nltk (3.10+) runs Punkt's regular expressions under a wall-clock limit
+    (5 s) that also counts the time spent between lazily produced sentences,
+    so one call on a text of a few megabytes raises ``TimeoutError``. Each
+    block is cut at white space; all its sentences but the last are kept
+    and the next block starts where that last sentence starts, so Punkt
+    (whose decisions look only at a boundary's neighbouring tokens) finds
+    the same boundaries as on the whole text. A block holding a single
+    sentence (over ``block`` characters, which ends up cut into fragments
+    anyway) is cut at its last white space. Texts up to ``block`` characters
+    are one block. Each block's sentences are read eagerly.
+    """
+    n = len(text)
+    if n <= block:
+        return list(tokenizer.span_tokenize(text))
+    out: list[tuple[int, int]] = []
+    start = 0
+    while start < n:
+        end = min(n, start + block)
+        if end < n:
+            m = _UP_TO_LAST_SPACE.match(text, start, end)
+            if m is not None and m.end() - 1 > start:
+                end = m.end() - 1
+        found = [(s + start, e + start) for s, e in tokenizer.span_tokenize(text[start:end])]
+        if end >= n or len(found) < 2:
+            out.extend(found)
+            start = end
+        else:
+            out.extend(found[:-1])
+            start = found[-1][0]
+    return out
+
+
+def _cut_long(text: str, s: int, e: int, limit: int = MAX_PASSAGE_CHARS) -> list[Span]:
+    """Cut ``text[s:e]`` (stripped) at white space into fragments of at most ``limit`` characters.
+
+    Each cut is at the last white space within the limit (a word longer than
+    the limit is cut at the limit); pieces without a word character are
+    dropped, like markup. Linear time: each character is looked at a
+    bounded number of times.
+    """
+    out: list[Span] = []
+    while s < e:
+        if e - s <= limit:
+            cut, nxt = e, e
+        else:
+            m = _UP_TO_LAST_SPACE.match(text, s, s + limit + 1)
+            if m is not None and m.end() - 1 > s:
+                cut, nxt = m.end() - 1, m.end()
+            else:
+                cut, nxt = s + limit, s + limit
+        ps, pe = _strip(text, s, cut)
+        if ps < pe and _WORD.search(text, ps, pe):
+            out.append(Span(ps, pe, False, True))
+        s, _ = _strip(text, nxt, e)
+    return out
+
+
 def _strip(text: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return s, e
+    """``(s, e)`` without the white space at either end of ``text[s:e]`` (linear, no re-scans)."""
+    if s >= e:
+        return s, s
+    piece = text[s:e]
+    left = len(piece) - len(piece.lstrip())
+    if left == len(piece):
+        return e, e
+    return s + left, e - (len(piece) - len(piece.rstrip()))
+
+
+def _dash_cuts(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """``(start, end)`` of each spaced dash before a capital in ``text[s:e]``, left to right.
+
+    The same matches as ``re.finditer(r"\\s+[-–—]\\s+(?=[A-Z])", text, s, e)``
+    (a match starts at the beginning of the white space before the dash, but
+    not before ``s`` or the end of the previous match), found in linear time.
+    """
+    cuts: list[tuple[int, int]] = []
+    pos = s
+    for m in _DASH_THEN_CAPITAL.finditer(text, s, e):
+        d = m.start()
+        if d <= pos or not text[d - 1].isspace():
+            continue
+        before = text[pos:d]
+        start = d - (len(before) - len(before.rstrip()))
+        cuts.append((start, m.end()))
+        pos = m.end()
+    return cuts
 
 
 def _merge_short_items(text: str, cuts: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -207,9 +325,9 @@ def _web_pieces(text: str, s: int, e: int) -> list[tuple[int, int, bool]]:
         # 2. dash followed by a capital: heading — sentence.
         sub: list[tuple[int, int, bool]] = []
         pos = cs
-        for m in _DASH_BEFORE_CAPITAL.finditer(text, cs, ce):
-            sub.append((pos, m.start(), True))
-            pos = m.end()
+        for ds, de in _dash_cuts(text, cs, ce):
+            sub.append((pos, ds, True))
+            pos = de
         sub.append((pos, ce, False))
         for ss, se, heading in sub:
             ss, se = _strip(text, ss, se)
