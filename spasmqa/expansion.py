@@ -12,7 +12,6 @@ import os
 import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .analysis import Analyzer

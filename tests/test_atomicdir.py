@@ -250,7 +250,7 @@ def test_race_reader_never_sees_a_mix_or_a_missing_index(tmp_path, mode):
         while not stop.is_set():
             try:
                 seen.append(load(target))
-            except BaseException as exc:  # noqa: BLE001 - any failure is a test failure
+            except BaseException as exc:
                 errors.append(repr(exc))
 
     threads = [threading.Thread(target=writer)] + [threading.Thread(target=reader) for _ in range(2)]
