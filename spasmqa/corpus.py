@@ -220,7 +220,7 @@ def summarize_problems(problems: Sequence[LoadProblem], *, cli: bool = False, li
     --------
     >>> print(summarize_problems([LoadProblem("d/a.adoc", "unsupported file type '.adoc'", "unsupported type"),
     ...                           LoadProblem("d/b.txt", "not valid UTF-8 (byte 3)", "not UTF-8")], cli=True))
-    2 files skipped (1 unsupported type .adoc, 1 not UTF-8): d/a.adoc, d/b.txt; read other extensions as plain text with --ext .adoc, or pass --strict to fail instead
+    2 files skipped (1 not UTF-8, 1 unsupported type .adoc): d/a.adoc, d/b.txt; read other extensions as plain text with --ext .adoc, or pass --strict to fail instead
     """
     if not problems:
         return ""
