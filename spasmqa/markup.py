@@ -125,7 +125,10 @@ def line_at(text: str, line_map: Sequence[tuple[int, int]], offset: int) -> int 
     if i < 0:
         i = 0
     start, line = line_map[i]
-    return line + text.count("\n", start, max(start, offset))
+    found = line + text.count("\n", start, max(start, offset))
+    if i + 1 < len(line_map):  # a position between blocks is not past the next block's line
+        found = min(found, max(line, line_map[i + 1][1]))
+    return found
 
 
 def heading_path(headings: Sequence[Heading], offset: int) -> tuple[str, ...]:
