@@ -617,17 +617,18 @@ def _jsonl_documents(path: Path, fixer: _Fixer, shown: str) -> Iterator[Document
 
 
 _INT = re.compile(r"[+-]?(?:0|[1-9][0-9]*)")
+_LEADING_ZERO = re.compile(r"[+-]?0[0-9]")
 
 
 def _csv_column_types(rows: list[dict[str, str]], columns: Iterable[str]) -> dict[str, type]:
-    """int if every non-empty cell is an integer (no leading zeros), float if a number, else str."""
+    """int if every non-empty cell is an integer, float if a number, else str (also with leading zeros)."""
     kinds = {}
     for col in columns:
         cells = [r[col].strip() for r in rows if r[col].strip()]
         kind: type = str
         if cells and all(_INT.fullmatch(c) for c in cells):
             kind = int
-        elif cells:
+        elif cells and not any(_LEADING_ZERO.match(c) for c in cells):  # "007" is a code, not 7.0
             try:
                 if all(math.isfinite(float(c)) for c in cells):
                     kind = float
