@@ -36,7 +36,9 @@ __all__ = [
 
 #: Snowball algorithms available in both nltk's SnowballStemmer and PyStemmer
 #: (a test checks this against both libraries). "porter" (the original
-#: English stemmer, not a language) is left out.
+#: English stemmer, not a language) is left out. The two libraries give the
+#: same stems except for Dutch (PyStemmer 3 ships Snowball 3's new Dutch
+#: algorithm; nltk's is PyStemmer's "dutch_porter") and Arabic (nltk's own).
 SNOWBALL_LANGUAGES: tuple[str, ...] = (
     "arabic", "danish", "dutch", "english", "finnish", "french", "german", "hungarian",
     "italian", "norwegian", "portuguese", "romanian", "russian", "spanish", "swedish",
