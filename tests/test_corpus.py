@@ -306,3 +306,17 @@ def test_german_and_french_text_and_sentence_spans(tmp_path):
     assert sentences("de.txt#1") == ["Rückenschmerzen sind häufig.", "Wärme hilft oft, sagt Frau Müller."]
     assert sentences("fr.md#2") == ["Les spasmes du dos sont fréquents.", "Évitez l'effort excessif ; reposez-vous."]
     assert sentences("nfd.txt#1") == ["Cafe\u0301 noir.", "Straße."]
+
+
+def test_cli_prints_one_summary_line(tmp_path, capsys):
+    from spasmqa.cli import main
+
+    (tmp_path / "notes.md").write_text("Cramps wake me at night.", encoding="utf-8")
+    for name in ("a.adoc", "b.adoc", "c.pdf"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    assert main(["ask", "cramps", "--corpus", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "3 files skipped" in err and "--ext .adoc,.pdf" in err
+    assert main(["index", str(tmp_path), "--out", str(tmp_path / "idx"), "--no-progress"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("indexed 1 documents") and err.count("\n") == 1 and "3 files skipped" in err
