@@ -428,7 +428,12 @@ def _read_utf8(path: Path) -> str:
 
 def _flat_line_map(text: str, line: int) -> tuple[tuple[int, int], ...]:
     """Anchors that map every offset of ``text`` to ``line`` (a one-line record)."""
-    return ((0, line), *((m.end(), line) for m in re.finditer("\n", text)))
+    anchors = [(0, line)]
+    pos = text.find("\n")
+    while pos != -1:
+        anchors.append((pos + 1, line))
+        pos = text.find("\n", pos + 1)
+    return tuple(anchors)
 
 
 def _text_documents(path: Path, name: str, split: SplitMode, shown: str) -> Iterator[Document]:
@@ -546,6 +551,8 @@ def metadata_value(value: Any, fix: Callable[[str], str] = lambda s: s) -> Metad
     except ImportError:  # pragma: no cover - numpy is a dependency
         pass
     if isinstance(value, (list, tuple, dict)):
+        if not value:
+            return "{}" if isinstance(value, dict) else "[]"
         return fix(json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str))
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).decode("utf-8", "replace")
@@ -582,7 +589,11 @@ def _record_document(record: Mapping[str, object], where: str, path: str | None,
     for key, value in record.items():
         if key in _RESERVED_FIELDS or key == id_key:
             continue
-        meta[fixer(str(key), f"{where} field name")] = metadata_value(value, lambda s: fixer(s, f"{where} {key!r}"))
+        if isinstance(value, str):
+            meta[fixer(key, f"{where} field name")] = fixer(value, f"{where} {key!r}")
+        else:
+            meta[fixer(str(key), f"{where} field name")] = metadata_value(
+                value, lambda s, key=key: fixer(s, f"{where} {key!r}"))
     return Document(doc_id=fixer(str(doc_id), f"{where} 'id'"), text=full, path=path, title=title or None,
                     line_map=_flat_line_map(full, line) if line is not None else (), metadata=meta)
 
@@ -988,11 +999,14 @@ def load_corpus(
 
 def _qualify_clashing_record_ids(loads: list[_FileLoad], problems: list[LoadProblem]) -> None:
     """Record ids found in more than one file become ``file#id`` in every file that has them."""
-    owners: dict[str, set[int]] = {}
+    if len(loads) < 2:
+        return
+    owner: dict[str, int] = {}
+    clashing: set[str] = set()
     for i, load in enumerate(loads):
         for doc in load.docs:
-            owners.setdefault(doc.doc_id, set()).add(i)
-    clashing = {doc_id for doc_id, files in owners.items() if len(files) > 1}
+            if owner.setdefault(doc.doc_id, i) != i:
+                clashing.add(doc.doc_id)
     if not clashing:
         return
     for load in loads:

@@ -651,11 +651,9 @@ class _HTMLText(HTMLParser):
     def end_block(self) -> None:
         self.end_line()
         if self.lines:
-            if self.heading is not None:
-                self.b.block(self.lines, heading=self.heading)
-            else:
-                self.b.block(self.lines)
+            self.b.block(self.lines, heading=self.heading)
         self.lines = []
+        self.heading = None  # a heading ends with its block, even if </hN> never comes
 
     def add_text(self, data: str, lineno: int) -> None:
         # Source line breaks stay line breaks (like in Markdown paragraphs),
@@ -699,7 +697,7 @@ class _HTMLText(HTMLParser):
             return
         if tag in _HTML_HEADINGS:
             self.end_block()
-            self.heading = _HTML_HEADINGS[tag]
+            self.heading = _HTML_HEADINGS[tag]  # after end_block, which resets it
         elif tag in _HTML_BLOCK:
             self.end_block()
         elif tag in _HTML_LINE:
