@@ -106,7 +106,8 @@ class Document:
         is *not* prepended to each paragraph's text.
     offset : int
         Where ``text`` starts in the file's text (paragraph documents): the
-        raw file for ``.txt``, the converted plain text for markup; else 0.
+        raw file for ``.txt``, the converted plain text for markup (for a
+        code document: where the block was taken out of it); else 0.
     kind : {"text", "code"}
         ``"code"`` for a code block taken out of a markup file. Code
         documents must never be sentence-split or pasted into an answer.

@@ -275,9 +275,15 @@ def test_loaded_markup_documents_are_consistent(tmp_path_factory, source, suffix
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         corpus = load_corpus(f)
+    converted = markup.convert(source, markup.FORMATS[suffix])
     for doc in corpus.values():
         assert doc.text.strip() == doc.text and doc.text
         assert doc.line_at(0) is not None
+        if doc.kind == "text":  # a paragraph of the converted text, at its offset
+            assert converted.text[doc.offset:doc.offset + len(doc.text)] == doc.text
+            assert doc.line_at(0) == converted.line_at(doc.offset)
+        else:
+            assert doc.text in [b.text for b in converted.code]
         for pos, level, heading in doc.headings:
             assert pos == 0 or doc.text[pos:pos + len(heading)] == heading
 
