@@ -637,6 +637,7 @@ class _HTMLText(HTMLParser):
         self.pre_line = 1
         self.pre_depth = 0
         self.pre_lang: str | None = None
+        self.pre_newline = False
         self.cell = False
 
     # -- building
@@ -743,7 +744,7 @@ class _HTMLText(HTMLParser):
         start = self.pre_line
         if lines and not lines[0].strip():  # <pre>\n starts on the next line
             lines.pop(0)
-            start += 1
+            start += 1 if self.pre_newline else 0
         self.b.add_code(lines, start, self.pre_lang)
         self.pre = None
 
@@ -754,6 +755,8 @@ class _HTMLText(HTMLParser):
         if self.skip:
             return
         if self.pre is not None:
+            if not self.pre:
+                self.pre_newline = data.startswith("\n")
             self.pre.append(data)
             return
         self.add_text(data, self.getpos()[0])
@@ -783,13 +786,20 @@ def html_to_text(source: str) -> Converted:
     ('Heat\\n\\nUse heat.', 'Guide', ((0, 1, 'Heat'),), 'x = 1')
     """
     parser = _HTMLText()
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
     try:
-        parser.feed(source.replace("\r\n", "\n").replace("\r", "\n"))
+        parser.feed(source)
         parser.close()
     except (AssertionError, ValueError, IndexError):  # pragma: no cover - html.parser is lenient
         pass
     title = _SPACES.sub(" ", "".join(parser.title_parts)).strip() or None
-    return parser.b.result(title)
+    result = parser.b.result(title)
+    # <br> inside <pre> adds lines the file does not have: keep lines in range.
+    last = source.count("\n") + 1
+    if any(c.line > last for c in result.code):
+        code = tuple(CodeBlock(c.text, min(c.line, last), c.language, c.offset) for c in result.code)
+        result = Converted(result.text, result.title, result.headings, code, result.line_map)
+    return result
 
 
 def convert(source: str, fmt: str) -> Converted:
