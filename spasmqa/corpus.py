@@ -738,7 +738,7 @@ def _frame_documents(
         ids_seen[doc_id] = i
         text = fixer(text, f"{at} {text_col!r}")
         title = fixer(title.strip(), f"{at} {title_col!r}") if title and title.strip() else None
-        meta = {c: metadata_value(cols[c][i], lambda s, c=c: fixer(s, f"{at} {c!r}")) for c in meta_cols}
+        meta = {c: metadata_value(cols[c][i], lambda s, c=c, at=at: fixer(s, f"{at} {c!r}")) for c in meta_cols}
         docs.append(Document(doc_id=fixer(doc_id, f"{at} id"), text=f"{title}\n\n{text}" if title else text,
                              path=shown, title=title, metadata=meta))
     return docs

@@ -776,8 +776,11 @@ def html_to_text(source: str) -> Converted:
     are dropped; block elements (``p``, ``div``, ``ul``, ``table``, ...)
     end a block; ``li``, ``br``, ``tr``, ``dt``, ``dd`` end a line; table
     cells are joined by `` · ``; ``h1``-``h6`` are headings; ``pre`` is a
-    code block; ``img`` contributes its ``alt`` text. White space inside a
-    line is collapsed. The title is ``<title>``, else the first ``<h1>``.
+    code block (a ``<br>`` inside it is a line break of the code, so lines
+    after it are off by one in :meth:`Converted.line_at` terms); ``img``
+    contributes its ``alt`` text. White space inside a line is collapsed;
+    source line breaks stay line breaks. The title is ``<title>``, else the
+    first ``<h1>``.
 
     Examples
     --------

@@ -201,7 +201,7 @@ def test_markup_file_split(tmp_path):
     assert list(corpus) == ["guide.md", "guide.md#code-1", "guide.md#code-2"]
     doc = corpus["guide.md"]
     assert doc.text == markdown_to_text(MD).text
-    for pos, level, text in doc.headings:
+    for pos, _level, text in doc.headings:
         assert doc.text[pos:pos + len(text)] == text
     assert doc.heading_path(doc.text.index("Final")) == ("Back pain guide", "Install")
 
@@ -284,7 +284,7 @@ def test_loaded_markup_documents_are_consistent(tmp_path_factory, source, suffix
             assert doc.line_at(0) == converted.line_at(doc.offset)
         else:
             assert doc.text in [b.text for b in converted.code]
-        for pos, level, heading in doc.headings:
+        for pos, _level, heading in doc.headings:
             assert pos == 0 or doc.text[pos:pos + len(heading)] == heading
 
 
