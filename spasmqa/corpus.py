@@ -156,6 +156,61 @@ class Document:
         """The heading texts in effect at ``offset``, outermost first."""
         return markup.heading_path(self.headings, offset)
 
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-ready dict of every field (what an index should store).
+
+        The five original fields are always present; ``kind``, ``headings``,
+        ``line_map`` and ``metadata`` only when they differ from the default,
+        so records of plain documents look as before.
+
+        Examples
+        --------
+        >>> Document("a", "Hi.", kind="code", line_map=((0, 3),)).to_record()
+        {'doc_id': 'a', 'text': 'Hi.', 'path': None, 'title': None, 'offset': 0, 'kind': 'code', 'line_map': [[0, 3]]}
+        """
+        rec: dict[str, Any] = {"doc_id": self.doc_id, "text": self.text, "path": self.path, "title": self.title,
+                               "offset": self.offset}
+        if self.kind != "text":
+            rec["kind"] = self.kind
+        if self.headings:
+            rec["headings"] = [list(h) for h in self.headings]
+        if self.line_map:
+            rec["line_map"] = [list(a) for a in self.line_map]
+        if self.metadata:
+            rec["metadata"] = dict(self.metadata)
+        return rec
+
+    @classmethod
+    def from_record(cls, rec: Mapping[str, Any]) -> Document:
+        """The inverse of :meth:`to_record`; malformed records raise ValueError or TypeError.
+
+        Examples
+        --------
+        >>> d = Document("a", "Hi.", headings=((0, 1, "Hi"),), metadata={"year": 2020})
+        >>> Document.from_record(d.to_record()) == d
+        True
+        """
+        if not isinstance(rec, Mapping):
+            raise TypeError(f"a document record must be a mapping, got {type(rec).__name__}")
+        try:
+            doc_id, text = rec["doc_id"], rec["text"]
+        except KeyError as exc:
+            raise ValueError(f"document record is missing {exc.args[0]!r}") from None
+        if not isinstance(doc_id, str) or not isinstance(text, str):
+            raise TypeError("doc_id and text must be strings")
+        path, title = rec.get("path"), rec.get("title")
+        for name, value in (("path", path), ("title", title)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a string or null, got {type(value).__name__}")
+        try:
+            headings = tuple((int(o), int(lv), str(t)) for o, lv, t in rec.get("headings") or ())
+            line_map = tuple((int(o), int(ln)) for o, ln in rec.get("line_map") or ())
+        except (TypeError, ValueError):
+            raise ValueError("headings must be [offset, level, text] and line_map [offset, line] lists") from None
+        return cls(doc_id=doc_id, text=text, path=path, title=title, offset=int(rec.get("offset") or 0),
+                   kind=rec.get("kind", "text"), headings=headings, line_map=line_map,
+                   metadata=rec.get("metadata") or _EMPTY)
+
     def breadcrumb(self, offset: int = 0, sep: str = " › ") -> str:
         """``"page › section › subsection"`` for ``offset`` (empty if no title or headings).
 

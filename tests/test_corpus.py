@@ -320,3 +320,23 @@ def test_cli_prints_one_summary_line(tmp_path, capsys):
     assert main(["index", str(tmp_path), "--out", str(tmp_path / "idx"), "--no-progress"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("indexed 1 documents") and err.count("\n") == 1 and "3 files skipped" in err
+
+
+def test_document_records_round_trip_through_json(tmp_path):
+    (tmp_path / "g.md").write_text("# Guide\n\nUse heat.\n\n```\ncode\n```\n", encoding="utf-8")
+    (tmp_path / "d.jsonl").write_text('{"id": "r", "title": "T", "text": "a\\nb", "year": 2020, "x": null}\n',
+                                      encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    for doc in corpus.values():
+        rec = json.loads(json.dumps(doc.to_record(), ensure_ascii=False))
+        assert Document.from_record(rec) == doc
+    plain = Document("a", "b").to_record()
+    assert plain == {"doc_id": "a", "text": "b", "path": None, "title": None, "offset": 0}
+    with pytest.raises(ValueError, match="missing 'text'"):
+        Document.from_record({"doc_id": "a"})
+    with pytest.raises(ValueError, match="headings must be"):
+        Document.from_record({"doc_id": "a", "text": "b", "headings": [[0, 1]]})
+    with pytest.raises(ValueError, match="kind"):
+        Document.from_record({"doc_id": "a", "text": "b", "kind": "image"})
+    with pytest.raises(TypeError, match="JSON scalar"):
+        Document.from_record({"doc_id": "a", "text": "b", "metadata": {"k": [1]}})
