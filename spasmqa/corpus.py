@@ -538,8 +538,8 @@ def _markup_documents(path: Path, name: str, split: SplitMode, fmt: str, shown: 
     source = _read_utf8(path)
     try:
         conv = markup.convert(source, fmt)
-    except RecursionError:  # pragma: no cover - the converters are iterative
-        raise _LoadError(f"{path}: cannot convert {fmt} (too deeply nested)", "conversion failed") from None
+    except Exception as exc:  # a converter bug must cost one file, not the whole walk
+        raise _LoadError(f"{path}: cannot convert {fmt} ({type(exc).__name__}: {exc})", "conversion failed") from None
     text = conv.text
     spans: list[tuple[int, int]] = []
     if split == "file":

@@ -374,3 +374,20 @@ def test_parquet_without_pyarrow_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_pyarrow)
     with pytest.raises(ValueError, match=r"pip install 'spasmqa\[parquet\]'"):
         load_corpus(tmp_path / "d.parquet")
+
+
+def test_a_file_that_fails_to_convert_is_a_problem(tmp_path, monkeypatch):
+    (tmp_path / "a.md").write_text("# A\n\ntext", encoding="utf-8")
+    (tmp_path / "b.rst").write_text("B\n=\n\ntext", encoding="utf-8")
+
+    def broken(source):
+        raise IndexError("boom")
+
+    monkeypatch.setattr(markup, "markdown_to_text", broken)
+    with pytest.warns(UserWarning, match="1 conversion failed"):
+        corpus = load_corpus(tmp_path)
+    assert list(corpus) == ["b.rst#1", "b.rst#2"]
+    (problem,) = corpus.problems
+    assert problem.category == "conversion failed" and "IndexError: boom" in problem.reason
+    with pytest.raises(ValueError, match="cannot convert markdown"):
+        load_corpus(tmp_path, strict=True)
