@@ -249,6 +249,13 @@ class LoadProblem:
     category: str = "other"
     action: str = "skipped"
 
+    def __post_init__(self) -> None:
+        # Printable whatever the file name was: no lone surrogates.
+        for name in ("path", "reason"):
+            value = getattr(self, name)
+            if _SURROGATE.search(value):
+                object.__setattr__(self, name, _display_name(value))
+
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
 
@@ -462,8 +469,13 @@ class _Fixer:
 
 
 def _display_name(name: str) -> str:
-    """A file name made printable: undecodable bytes become U+FFFD."""
-    return os.fsencode(name).decode("utf-8", "replace") if _SURROGATE.search(name) else name
+    """A file name (or text holding one) made printable: undecodable bytes and lone surrogates become U+FFFD."""
+    if not _SURROGATE.search(name):
+        return name
+    try:
+        return os.fsencode(name).decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return _SURROGATE.sub("\ufffd", name)
 
 
 # -- reading files --------------------------------------------------------------

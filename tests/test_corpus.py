@@ -261,6 +261,16 @@ def test_undecodable_file_name(tmp_path):
     assert corpus.problems[0].category == "undecodable file name"
     with pytest.raises(ValueError, match="not valid UTF-8"):
         load_corpus(tmp_path, strict=True)
+    with open(os.fsencode(str(tmp_path)) + b"/bad\xff.jsonl", "wb") as fh:
+        fh.write(b'{"id": 1, "text": "ok"}\nnot json\n')
+    with pytest.warns(UserWarning):
+        corpus = load_corpus(tmp_path)
+    skipped = [p for p in corpus.problems if p.action == "skipped"]
+    assert [p.path.rsplit("/", 1)[-1] for p in skipped] == ["bad\ufffd.jsonl"]
+    assert "malformed JSON" in skipped[0].reason
+    for p in corpus.problems:
+        str(p).encode("utf-8")
+    corpus.problem_summary().encode("utf-8")
 
 
 def test_problem_summary_is_one_line(tmp_path):
