@@ -79,7 +79,7 @@ Heading = tuple[int, int, str]
 
 # Characters that Python's str.splitlines treats as line breaks; inside a
 # line of plain text they become spaces so that lines stay lines.
-_LINE_BREAKS = re.compile(r"[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_LINE_BREAKS = re.compile(r"[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -269,25 +269,70 @@ _MD_LIST = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
 _MD_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _MD_FRONT = re.compile(r"^(?:---|\+\+\+)[ \t]*$")
 
+# Inline markup may span the lines of a paragraph, so it is removed from the
+# whole paragraph at once; no pattern deletes a line break (see _inline_lines).
 _MD_INLINE = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),                       # images -> alt
-    (re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)"), r"\1"),         # [text](url)
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),                       # [text][ref]
+    (re.compile(r"!\[([^\]]*)\]\([^()\n]*\)"), r"\1"),                   # images -> alt
+    (re.compile(r"\[([^\]]+)\]\((?:[^()\n]|\([^)\n]*\))*\)"), r"\1"),     # [text](url)
+    (re.compile(r"\[([^\]]+)\]\[[^\]\n]*\]"), r"\1"),                     # [text][ref]
     (re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>"), r"\1"),            # autolinks
-    (re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>"), ""),        # inline HTML tags
-    (re.compile(r"(`+)(.+?)\1"), r"\2"),                                  # `code`
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),               # **strong**
-    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),   # *em*
-    (re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])"), r"\1"),     # _em_
-    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),                       # ~~strike~~
+    (re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>\n]*)?/?>"), ""),      # inline HTML tags
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", re.S), r"\2"),         # **strong**
+    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", re.S), r"\1"),  # *em*
+    (re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])", re.S), r"\1"),    # _em_
+    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~", re.S), r"\1"),                 # ~~strike~~
     (re.compile(r"\\([!-/:-@\[-`{-~])"), r"\1"),                          # \* escapes
 ]
 
 
-def _md_inline(text: str) -> str:
-    for pattern, repl in _MD_INLINE:
+_MD_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
+_RST_LITERAL = re.compile(r"``(.+?)``", re.S)
+_SENTINEL = "\ue000"  # a private-use character
+_PLACEHOLDER = re.compile(_SENTINEL + r"(\d+)" + _SENTINEL)
+
+
+def _protected(text: str, code: re.Pattern[str], group: int, patterns) -> str:
+    """Apply ``patterns`` outside code spans; code spans lose their markers and keep their content."""
+    if _SENTINEL in text:  # cannot protect; convert the spans in place
+        text = code.sub(lambda m: m.group(group), text)
+        spans: list[str] = []
+    else:
+        spans = []
+
+        def keep(m: re.Match[str]) -> str:
+            spans.append(m.group(group))
+            return f"{_SENTINEL}{len(spans) - 1}{_SENTINEL}"
+
+        text = code.sub(keep, text)
+    for pattern, repl in patterns:
         text = pattern.sub(repl, text)
-    return html.unescape(text)
+    if spans:
+        text = _PLACEHOLDER.sub(lambda m: spans[int(m.group(1))], text)
+    return text
+
+
+def _md_markup(text: str) -> str:
+    return _protected(text, _MD_CODE_SPAN, 2, _MD_INLINE)
+
+
+def _md_inline(text: str) -> str:
+    return html.unescape(_md_markup(text))
+
+
+def _inline_lines(lines: Sequence[tuple[str, int]], fn, post=None) -> list[tuple[str, int]]:
+    """Apply an inline converter to a paragraph, keeping its lines and their numbers.
+
+    The paragraph is converted as a whole (so that ``*emphasis*`` may span
+    lines); if that changed the number of lines, each line is converted
+    on its own instead. ``post`` is then applied to each line.
+    """
+    texts = [t for t, _ in lines]
+    out = fn("\n".join(texts)).split("\n")
+    if len(out) != len(texts):
+        out = [fn(t) for t in texts]
+    if post is not None:
+        out = [post(t) for t in out]
+    return [(t, n) for t, (_, n) in zip(out, lines)]
 
 
 def _md_table_row(line: str) -> str:
@@ -296,7 +341,7 @@ def _md_table_row(line: str) -> str:
         s = s[1:]
     if s.endswith("|") and not s.endswith("\\|"):
         s = s[:-1]
-    cells = [c.strip() for c in re.split(r"(?<!\\)\|", s)]
+    cells = [_md_inline(c).strip() for c in re.split(r"(?<!\\)\|", s)]
     return " · ".join(c for c in cells if c)
 
 
@@ -333,7 +378,7 @@ def markdown_to_text(source: str) -> Converted:
         nonlocal table, in_list
         if para:
             in_list = bool(_MD_LIST.match(para[0][0])) or (in_list and para[0][0].startswith(" "))
-            b.block([(_md_table_row(t) if table else _md_inline(t), k) for t, k in para])
+            b.block([(_md_table_row(t), k) for t, k in para] if table else _inline_lines(para, _md_markup, html.unescape))
         para.clear()
         table = False
 
@@ -382,7 +427,7 @@ def markdown_to_text(source: str) -> Converted:
             level = 1 if setext.group(1)[0] == "=" else 2
             heading_lines = list(para)
             para.clear()
-            b.block([(_md_inline(t), k) for t, k in heading_lines], heading=level)
+            b.block(_inline_lines(heading_lines, _md_markup, html.unescape), heading=level)
             i += 1
             continue
         if _MD_RULE.match(line) or _MD_REFDEF.match(line):
@@ -431,24 +476,21 @@ _RST_DROPPED_DIRECTIVES = {
 }
 
 _RST_INLINE = [
-    (re.compile(r"``(.+?)``"), r"\1"),                                     # ``literal``
-    (re.compile(r":[\w:+.-]+:`([^`<]*?)\s*<[^>`]*>`"), r"\1"),             # :role:`title <target>`
+    (re.compile(r":[\w:+.-]+:`([^`<]*?)\s*<[^>`\n]*>`"), r"\1"),          # :role:`title <target>`
     (re.compile(r":[\w:+.-]+:`([^`]*)`"), r"\1"),                          # :role:`text`
-    (re.compile(r"`([^`<]*?)\s*<[^>`]*>`__?"), r"\1"),                     # `text <url>`_
+    (re.compile(r"`([^`<]*?)\s*<[^>`\n]*>`__?"), r"\1"),                  # `text <url>`_
     (re.compile(r"`([^`]+)`(?:__?|:[\w:+.-]+:)?"), r"\1"),                 # `text`_ / `interpreted`
-    (re.compile(r"\s?\[(?:\d+|#[\w-]*|\*|[\w-]+)\]_"), ""),                # footnote/citation refs
-    (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"), r"\1"),                   # **strong**
-    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),    # *emphasis*
-    (re.compile(r"\|([^|\s][^|]*?)\|(?:__?)?"), r"\1"),                    # |substitution|
+    (re.compile(r"[ \t]?\[(?:\d+|#[\w-]*|\*|[\w-]+)\]_"), ""),             # footnote/citation refs
+    (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.S), r"\1"),              # **strong**
+    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", re.S), r"\1"),  # *emphasis*
+    (re.compile(r"\|([^|\s][^|\n]*?)\|(?:__?)?"), r"\1"),                  # |substitution|
     (re.compile(r"(?<![\w`])([A-Za-z0-9]+)__?(?=[\s.,;:!?)\]]|$)"), r"\1"),  # word_ references
     (re.compile(r"\\(.)"), r"\1"),                                         # escapes
 ]
 
 
 def _rst_inline(text: str) -> str:
-    for pattern, repl in _RST_INLINE:
-        text = pattern.sub(repl, text)
-    return text
+    return _protected(text, _RST_LITERAL, 1, _RST_INLINE)
 
 
 def _indent(line: str) -> int:
@@ -510,8 +552,8 @@ def rst_to_text(source: str) -> Converted:
                 s = " · ".join(c.strip() for c in s.strip("|").split("|") if c.strip())
             elif s.startswith("| "):  # line block
                 s = s[2:]
-            out.append((_rst_inline(s), ln))
-        b.block(out)
+            out.append((s, ln))
+        b.block(_inline_lines(out, _rst_inline))
         para.clear()
 
     def skip_indented(j: int, base: int) -> int:
@@ -623,8 +665,9 @@ _HTML_VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col",
 
 
 class _HTMLText(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, nlines: int) -> None:
         super().__init__(convert_charrefs=True)
+        self.nlines = nlines
         self.b = _Builder()
         self.lines: list[tuple[str, int]] = []   # the block being built
         self.cur: list[str] = []                  # the line being built
@@ -644,7 +687,8 @@ class _HTMLText(HTMLParser):
     def end_line(self) -> None:
         text = "".join(self.cur)
         if text.strip():
-            self.lines.append((_SPACES.sub(" ", text).strip(), self.cur_line or 1))
+            # min(): a "&#10;" reference is a line break the file does not have
+            self.lines.append((_SPACES.sub(" ", text).strip(), min(self.cur_line or 1, self.nlines)))
         self.cur = []
         self.cur_line = None
         self.cell = False
@@ -788,8 +832,8 @@ def html_to_text(source: str) -> Converted:
     >>> c.text, c.title, c.headings, c.code[0].text
     ('Heat\\n\\nUse heat.', 'Guide', ((0, 1, 'Heat'),), 'x = 1')
     """
-    parser = _HTMLText()
     source = source.replace("\r\n", "\n").replace("\r", "\n")
+    parser = _HTMLText(source.count("\n") + 1)
     try:
         parser.feed(source)
         parser.close()

@@ -233,7 +233,7 @@ _md_pieces = st.sampled_from([
     "[", "](", ")", "<!--", "-->", "<b>", "</b>", "&amp;", "\\", "\n", "\n\n", " ", "\t", "word", "Ü", "é",
     "..", ".. ", "::", ".. code-block:: py", ":role:`x`", "``", "+---+", "\r\n", "\u2028", "\x0c",
     "<p>", "</p>", "<pre>", "</pre>", "<h1>", "</h1>", "<h3>", "</h3>", "<title>", "</title>", "<li>",
-    "<script>", "</script>", "<head>", "<body>", "<br>", "<td>", "<!DOCTYPE html>", "&#0;", "&lt;",
+    "<script>", "</script>", "<head>", "<body>", "<br>", "<td>", "<!DOCTYPE html>", "&#0;", "&lt;", "&#10;", "&NewLine;",
 ])
 _sources = st.one_of(st.text(max_size=300), st.lists(_md_pieces | st.text(max_size=5), max_size=60).map("".join))
 
@@ -391,3 +391,16 @@ def test_a_file_that_fails_to_convert_is_a_problem(tmp_path, monkeypatch):
     assert problem.category == "conversion failed" and "IndexError: boom" in problem.reason
     with pytest.raises(ValueError, match="cannot convert markdown"):
         load_corpus(tmp_path, strict=True)
+
+
+@pytest.mark.parametrize("convert,source,text", [
+    (markdown_to_text, "Use `<pre>` and `*args*`, *very\nimportant* [a\nlink](http://x).", "Use <pre> and *args*, very\nimportant a\nlink."),
+    (markdown_to_text, "| `a|b` | **c** |\n|---|---|\n| [d](u) | e &amp; f |", "`a · b` · c\nd · e & f"),
+    (markdown_to_text, "snake_case_name and 2*3*4 stay; x &NewLine; y", "snake_case_name and 2*3*4 stay; x   y"),
+    (rst_to_text, "Use ``*args*`` and *em\nphasis* with :ref:`Title <target>`.", "Use *args* and em\nphasis with Title."),
+    (rst_to_text, "A ref_, a `phrase ref`_ and a footnote [1]_. __init__ stays.", "A ref, a phrase ref and a footnote. __init__ stays."),
+])
+def test_inline_markup(convert, source, text):
+    c = convert(source)
+    assert c.text == text
+    assert c.line_at(len(c.text)) == source.count("\n") + 1
