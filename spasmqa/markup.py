@@ -477,7 +477,8 @@ _RST_DROPPED_DIRECTIVES = {
 
 _RST_INLINE = [
     (re.compile(r":[\w:+.-]+:`([^`<]*?)\s*<[^>`\n]*>`"), r"\1"),          # :role:`title <target>`
-    (re.compile(r":[\w:+.-]+:`([^`]*)`"), r"\1"),                          # :role:`text`
+    (re.compile(r":[\w:+.-]+:`~(?:[^`]*\.)?([^`.]+)`"), r"\1"),            # :role:`~a.b.C` -> C (Sphinx)
+    (re.compile(r":[\w:+.-]+:`!?([^`]*)`"), r"\1"),                        # :role:`text`
     (re.compile(r"`([^`<]*?)\s*<[^>`\n]*>`__?"), r"\1"),                  # `text <url>`_
     (re.compile(r"`([^`]+)`(?:__?|:[\w:+.-]+:)?"), r"\1"),                 # `text`_ / `interpreted`
     (re.compile(r"[ \t]?\[(?:\d+|#[\w-]*|\*|[\w-]+)\]_"), ""),             # footnote/citation refs
