@@ -262,7 +262,8 @@ _MD_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _MD_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _MD_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*([^`\s]*)[^`]*$")
 _MD_RULE = re.compile(r"^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
-_MD_REFDEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+.*$")
+_MD_REFDEF = re.compile(r"^ {0,3}\[[^\]^][^\]]*\]:\s*\S+.*$")
+_MD_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]]+\]:\s*")
 _MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(?:\|\s*:?-{1,}:?\s*)*\|?\s*$")
 _MD_QUOTE = re.compile(r"^ {0,3}>[ ]?")
 _MD_LIST = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
@@ -272,6 +273,7 @@ _MD_FRONT = re.compile(r"^(?:---|\+\+\+)[ \t]*$")
 # Inline markup may span the lines of a paragraph, so it is removed from the
 # whole paragraph at once; no pattern deletes a line break (see _inline_lines).
 _MD_INLINE = [
+    (re.compile(r"\[\^[^\]\s]+\]"), ""),                                   # footnote refs [^1]
     (re.compile(r"!\[([^\]]*)\]\([^()\n]*\)"), r"\1"),                   # images -> alt
     (re.compile(r"\[([^\]]+)\]\((?:[^()\n]|\([^)\n]*\))*\)"), r"\1"),     # [text](url)
     (re.compile(r"\[([^\]]+)\]\[[^\]\n]*\]"), r"\1"),                     # [text][ref]
@@ -434,6 +436,10 @@ def markdown_to_text(source: str) -> Converted:
             flush()
             i += 1
             continue
+        footnote = _MD_FOOTNOTE_DEF.match(line)
+        if footnote:  # "[^1]: text" is a paragraph of its own
+            flush()
+            line = line[footnote.end():]
         quote = _MD_QUOTE.match(line)
         if quote:
             line = line[quote.end():]
