@@ -455,8 +455,8 @@ def markdown_to_text(source: str) -> Converted:
             continue
         if table and "|" not in line:
             flush()
-        if "|" in line and not para and i + 1 < n and _MD_TABLE_SEP.match(lines[i + 1]) and "|" in lines[i + 1]:
-            flush()
+        if "|" in line and para and i + 1 < n and _MD_TABLE_SEP.match(lines[i + 1]) and "|" in lines[i + 1]:
+            flush()  # a table's header row starts a block of its own
         para.append((line, lineno))
         i += 1
     flush()

@@ -397,6 +397,7 @@ def test_a_file_that_fails_to_convert_is_a_problem(tmp_path, monkeypatch):
     (markdown_to_text, "Use `<pre>` and `*args*`, *very\nimportant* [a\nlink](http://x).", "Use <pre> and *args*, very\nimportant a\nlink."),
     (markdown_to_text, "| `a|b` | **c** |\n|---|---|\n| [d](u) | e &amp; f |", "`a · b` · c\nd · e & f"),
     (markdown_to_text, "snake_case_name and 2*3*4 stay; x &NewLine; y", "snake_case_name and 2*3*4 stay; x   y"),
+    (markdown_to_text, "Intro:\n| a | b |\n|---|---|\n| 1 | 2 |\nafter", "Intro:\n\na · b\n1 · 2\n\nafter"),
     (markdown_to_text, "Heat helps.[^1]\n\n[ref]: http://x\n[^1]: A footnote.", "Heat helps.\n\nA footnote."),
     (rst_to_text, "Use ``*args*`` and *em\nphasis* with :ref:`Title <target>`.", "Use *args* and em\nphasis with Title."),
     (rst_to_text, "See :class:`~a.b.Vectorizer`, :func:`!f` and :math:`x^2`.", "See Vectorizer, f and x^2."),
