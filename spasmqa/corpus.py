@@ -40,6 +40,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "default_corpus_path",
     "load_corpus",
+    "metadata_value",
     "summarize_problems",
 ]
 
