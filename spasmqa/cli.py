@@ -110,6 +110,13 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _report_problems(corpus) -> None:
+    """One line on stderr about skipped or repaired files (nothing if none)."""
+    summary = corpus.problem_summary(cli=True)
+    if summary:
+        print(f"spasmqa: {summary}", file=sys.stderr)
+
+
 def _cmd_ask(args: argparse.Namespace) -> int:
     from .qa import QA
 
@@ -118,6 +125,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         qa = QA.load(args.index, **options)
     else:
         qa = QA.from_corpus(args.corpus, workers=args.workers, **options)
+        _report_problems(qa.corpus)
     if args.json and args.format not in (None, "json"):
         raise InputError(f"--json is --format json; it cannot be combined with --format {args.format}")
     fmt = "json" if args.json else (args.format or "text")
@@ -170,8 +178,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
     qa.save(args.out, overwrite=args.overwrite)
     print(f"indexed {len(qa.corpus)} documents, {qa.n_passages} passages ({qa.n_units} distinct), "
           f"{len(qa.index_.vocabulary_)} terms in {built:.1f}s; saved to {args.out}")
-    for problem in qa.corpus.problems:
-        print(f"skipped {problem}", file=sys.stderr)
+    _report_problems(qa.corpus)
     return 0
 
 
