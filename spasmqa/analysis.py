@@ -24,32 +24,11 @@ import unicodedata
 from collections.abc import Callable, Iterable
 
 from .errors import InputError
+from .languages import STOP_WORDS
 from .settings import STEMMERS, Params, check_option
 
 __all__ = ["Analyzer", "STEMMERS", "STOP_WORDS", "TOKEN_PATTERN", "WORD_RE"]
 
-#: Words removed before stemming. Function words only; see the module docstring.
-STOP_WORDS: frozenset[str] = frozenset(
-    """
-    a an the and or but nor if then else so than as
-    of in on at to from by for with within without about into onto upon over
-    under through during before after above below between among against
-    is am are was were be been being do does did doing done
-    have has had having can could will would shall should may might must
-    i me my mine myself you your yours yourself yourselves he him his himself
-    she her hers herself it its itself we us our ours ourselves they them
-    their theirs themselves one ones
-    this that these those there here what which who whom whose why how where
-    when whether while
-    not no nor only just also very too quite rather any some each every both
-    either neither such own same other others another more most much many
-    s t d ll re ve m o y
-    don't doesn't didn't isn't aren't wasn't weren't can't cannot couldn't
-    won't wouldn't shouldn't haven't hasn't hadn't i'm you're it's that's
-    there's what's i've you've we've they've i'd you'd i'll you'll
-    get gets got getting etc eg ie vs
-    """.split()
-)
 
 #: Word characters (letters and digits, any script), allowing inner
 #: apostrophes so that "doesn't" stays one token.

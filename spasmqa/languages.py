@@ -3,7 +3,7 @@
 :data:`SNOWBALL_LANGUAGES` are the languages whose Snowball stemmer both
 nltk's ``SnowballStemmer`` and PyStemmer provide (so an index built with one
 can be queried with the other). :func:`stop_words` returns a small list of
-*function words* for a language: English is :data:`spasmqa.analysis.STOP_WORDS`;
+*function words* for a language: English is :data:`STOP_WORDS` (re-exported by :mod:`spasmqa.analysis`);
 the others are shipped in ``spasmqa/data/stopwords/<language>.txt``, taken
 from the Snowball project's stop lists (BSD licence; each file names its
 source) without content words. Languages are given by their Snowball name
@@ -21,9 +21,8 @@ Examples
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
-from .analysis import STOP_WORDS
+from .resources import data_path
 
 __all__ = [
     "LANGUAGE_CODES",
@@ -52,7 +51,30 @@ LANGUAGE_CODES: dict[str, str] = {
 }
 
 #: Where the shipped stop-word lists are (``<language>.txt``).
-STOP_WORDS_DIR = Path(__file__).resolve().parent / "data" / "stopwords"
+#: Words removed before stemming. Function words only; see the module docstring.
+STOP_WORDS: frozenset[str] = frozenset(
+    """
+    a an the and or but nor if then else so than as
+    of in on at to from by for with within without about into onto upon over
+    under through during before after above below between among against
+    is am are was were be been being do does did doing done
+    have has had having can could will would shall should may might must
+    i me my mine myself you your yours yourself yourselves he him his himself
+    she her hers herself it its itself we us our ours ourselves they them
+    their theirs themselves one ones
+    this that these those there here what which who whom whose why how where
+    when whether while
+    not no nor only just also very too quite rather any some each every both
+    either neither such own same other others another more most much many
+    s t d ll re ve m o y
+    don't doesn't didn't isn't aren't wasn't weren't can't cannot couldn't
+    won't wouldn't shouldn't haven't hasn't hadn't i'm you're it's that's
+    there's what's i've you've we've they've i'd you'd i'll you'll
+    get gets got getting etc eg ie vs
+    """.split()
+)
+
+STOP_WORDS_DIR = data_path("stopwords")
 
 #: Languages with a shipped stop-word list.
 STOP_WORD_LANGUAGES: tuple[str, ...] = ("dutch", "english", "french", "german", "italian", "portuguese", "spanish")

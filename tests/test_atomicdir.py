@@ -21,19 +21,11 @@ import pytest
 
 import spasmqa
 from spasmqa import atomicdir
-from spasmqa.atomicdir import (
-    Snapshot,
-    _leftovers,
-    is_index_dir,
-    make_temp_dir,
-    open_snapshot,
-    read_snapshot,
-    recover,
-    replace_directory,
-)
+from spasmqa.atomicdir import _leftovers, is_index_dir, make_temp_dir, recover, replace_directory
 from spasmqa.errors import IndexFormatError
 from spasmqa.rwlock import RWLock
 from spasmqa.safearrays import ArraySpec, parse_npy
+from spasmqa.snapshot import Snapshot, open_snapshot, read_snapshot
 
 FORMAT = "test-index"
 is_ours = partial(is_index_dir, format_name=FORMAT)
