@@ -192,17 +192,21 @@ class QA:
                    tables=self.tables_, overwrite=overwrite)
 
     @classmethod
-    def load(cls, path: PathLike, **options: Any) -> QA:
+    def load(cls, path: PathLike, *, mmap: bool = False, **options: Any) -> QA:
         """Load an index saved with :meth:`save`, optionally with other query-time settings.
 
-        The files' checksums and the arrays' shapes and ranges are verified;
-        a missing, truncated, edited or newer-format index raises
-        :class:`spasmqa.IndexFormatError` (a ``ValueError``) naming the problem.
-        ``options`` are query-time settings, as for :meth:`with_settings`.
+        A saved index is treated as untrusted input: every file, array and
+        setting is checked (see :mod:`spasmqa.storage`), and a missing,
+        truncated, edited, forged or newer-format index raises
+        :class:`spasmqa.IndexFormatError` (a ``ValueError``) naming the file
+        and the problem. ``mmap=True`` memory-maps the count and occurrence
+        arrays instead of reading them (large indexes open at once, and
+        processes loading the same index share those pages). ``options`` are
+        query-time settings, as for :meth:`with_settings`.
         """
         from .storage import load_index
 
-        parts = load_index(path)
+        parts = load_index(path, mmap=bool(mmap))
         qa = cls.from_parts(parts.settings, parts.corpus, parts.splitter, parts.segment, parts.tables)
         return qa.with_settings(**options) if options else qa
 

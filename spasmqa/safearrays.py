@@ -30,7 +30,8 @@ from numpy.lib import format as npformat
 from .errors import IndexFormatError
 from .safeio import _fail, _open_regular
 
-__all__ = ["ArraySpec", "check_csr", "csr_from_arrays", "parse_npy", "read_npy", "read_npz"]
+__all__ = ["ArraySpec", "check_csr", "csr_from_arrays", "parse_npy",
+    "parse_npz", "read_npy", "read_npz"]
 
 #: Upper bound on a ``.npy`` header (numpy's own default limit).
 MAX_NPY_HEADER = 10_000
@@ -197,23 +198,34 @@ def read_npz(path: str | os.PathLike, specs: Mapping[str, ArraySpec], *, max_byt
         size = os.fstat(f.fileno()).st_size
         if size > max_bytes:
             raise _fail(path, f"is {size} bytes, more than the limit of {max_bytes}")
-        try:
-            zf = zipfile.ZipFile(f)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise _fail(path, f"is not a valid .npz (zip) file ({exc})") from None
-        with zf:
-            infos = zf.infolist()
-            names = [i.filename for i in infos]
-            if len(names) != len(set(names)):
-                raise _fail(path, "has duplicate members")
-            extra = sorted(set(names) - {f"{k}.npy" for k in specs})
-            if extra:
-                raise _fail(path, f"has unexpected members {extra[:5]}")
-            missing = [f"{k}.npy" for k in specs if f"{k}.npy" not in names]
-            if missing and not allow_missing:
-                raise _fail(path, f"has no member {missing[0]}")
-            return {key: _read_member(zf, zf.getinfo(f"{key}.npy"), f"{path}[{key}]", spec, max_ratio)
-                    for key, spec in specs.items() if f"{key}.npy" in names}
+        return _npz_members(f, path, specs, max_ratio, allow_missing)
+
+
+def parse_npz(data: bytes, specs: Mapping[str, ArraySpec], *, name: object,
+              max_ratio: float = MAX_COMPRESSION_RATIO, allow_missing: bool = False) -> dict[str, np.ndarray]:
+    """:func:`read_npz` on the bytes of a whole ``.npz`` file (e.g. from a snapshot)."""
+    return _npz_members(io.BytesIO(bytes(data)), name, specs, max_ratio, allow_missing)
+
+
+def _npz_members(f: Any, path: object, specs: Mapping[str, ArraySpec], max_ratio: float,
+                 allow_missing: bool) -> dict[str, np.ndarray]:
+    try:
+        zf = zipfile.ZipFile(f)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise _fail(path, f"is not a valid .npz (zip) file ({exc})") from None
+    with zf:
+        infos = zf.infolist()
+        names = [i.filename for i in infos]
+        if len(names) != len(set(names)):
+            raise _fail(path, "has duplicate members")
+        extra = sorted(set(names) - {f"{k}.npy" for k in specs})
+        if extra:
+            raise _fail(path, f"has unexpected members {extra[:5]}")
+        missing = [f"{k}.npy" for k in specs if f"{k}.npy" not in names]
+        if missing and not allow_missing:
+            raise _fail(path, f"has no member {missing[0]}")
+        return {key: _read_member(zf, zf.getinfo(f"{key}.npy"), f"{path}[{key}]", spec, max_ratio)
+                for key, spec in specs.items() if f"{key}.npy" in names}
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, spec: ArraySpec,

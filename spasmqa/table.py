@@ -36,6 +36,12 @@ OCCURRENCE_SCHEMA: dict[str, type] = {"doc": np.int32, "start": np.int64, "end":
 UNIT_SCHEMA: dict[str, type] = {"first_occ": np.int64}
 
 
+def _as_array(values: Any, dtype: Any) -> np.ndarray:
+    if isinstance(values, np.ndarray) and values.dtype == dtype:
+        return values
+    return np.array(values, dtype=dtype)
+
+
 class PassageTable:
     """Occurrences of passages in documents, grouped into units.
 
@@ -55,10 +61,11 @@ class PassageTable:
         self.documents = list(documents)
         self.doc_ids = [d.doc_id for d in self.documents]
         self._doc_number = {d: i for i, d in enumerate(self.doc_ids)}
-        # Copies, never views of a builder's buffers.
+        # Copies of a builder's buffers; arrays of the right type (a loaded,
+        # possibly memory-mapped index) are used as they are.
         for name, dtype in OCCURRENCE_SCHEMA.items():
-            setattr(self, f"occ_{name}", np.array(occurrences[name], dtype=dtype))
-        self.unit_first_occ = np.array(first_occ, dtype=np.int64)
+            setattr(self, f"occ_{name}", _as_array(occurrences[name], dtype))
+        self.unit_first_occ = _as_array(first_occ, np.int64)
         self._unit_ids: dict[int, str] = {}
         self._derive()
 
