@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 
 from .errors import InputError
 from .languages import STOP_WORDS
+from .languages import stop_words as language_stop_words
 from .settings import STEMMERS, Params, check_option
 
 __all__ = ["Analyzer", "STEMMERS", "STOP_WORDS", "TOKEN_PATTERN", "WORD_RE"]
@@ -36,6 +37,11 @@ TOKEN_PATTERN = r"[^\W_]+(?:['’][^\W_]+)*"
 WORD_RE = re.compile(TOKEN_PATTERN)
 
 _POSSESSIVE = re.compile(r"['’]s$")
+# Elided articles and pronouns written onto the next word ("l'eau", "dell'acqua").
+_ELISIONS = {
+    "french": re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)'"),
+    "italian": re.compile(r"^(?:[dlm]|dell|dall|nell|sull|all|coll|quell|quest|un|c)'"),
+}
 _MISSING = object()
 
 
@@ -85,24 +91,27 @@ class Analyzer(Params):
     def __init__(
         self,
         *,
-        stop_words: Iterable[str] | str | None = "english",
+        stop_words: Iterable[str] | str | None = "auto",
         stem: bool | str = True,
         min_token_length: int = 1,
+        language: str = "english",
     ) -> None:
         self.stop_words = stop_words
         self.stem = stem
         self.min_token_length = min_token_length
+        self.language = language
         self._params_changed()
 
     def _params_changed(self) -> None:
         """Check the parameters and make the stop list, stemmer and cache they imply."""
         stop_words, min_token_length = self.stop_words, self.min_token_length
+        language = check_option("language", self.language)
         if isinstance(stop_words, str):
-            if stop_words != "english":
+            if stop_words not in ("auto", "english"):
                 raise InputError(
-                    f"stop_words must be 'english', None or a collection of words, got {stop_words!r}"
+                    f"stop_words must be 'auto', 'english', None or a collection of words, got {stop_words!r}"
                 )
-            self._stop = STOP_WORDS
+            self._stop = STOP_WORDS if stop_words == "english" else language_stop_words(language)
         elif stop_words is None:
             self._stop = frozenset()
         else:
@@ -111,8 +120,10 @@ class Analyzer(Params):
             raise InputError(f"min_token_length must be an integer >= 1, got {min_token_length!r}")
         self._token_re = WORD_RE
         stem = check_option("stem", self.stem)
-        self._stemmer = make_stemmer(stem) if stem else None
-        self._merge_y = isinstance(stem, str) and stem.endswith("-y")
+        self._stemmer = make_stemmer(stem, language) if stem else None
+        # The y-merging touch-up is a rule of English morphology.
+        self._merge_y = isinstance(stem, str) and stem.endswith("-y") and language == "english"
+        self._elision = _ELISIONS.get(language)
         # token -> term (or None when dropped). Stemming dominates analysis
         # time; the cache makes it a dict lookup per token. Dict writes are
         # atomic under the GIL, so sharing it between threads is safe.
@@ -123,6 +134,8 @@ class Analyzer(Params):
         if term is not None or token in self._cache:
             return term
         word = _POSSESSIVE.sub("", token.casefold().replace("’", "'"))
+        if self._elision is not None:
+            word = self._elision.sub("", word)
         if word in self._stop or len(word) < self.min_token_length:
             result = None
         else:
@@ -153,4 +166,5 @@ class Analyzer(Params):
 
     def __repr__(self) -> str:
         stop = "custom" if not isinstance(self.stop_words, (str, type(None))) else repr(self.stop_words)
-        return f"Analyzer(stop_words={stop}, stem={self.stem!r}, min_token_length={self.min_token_length!r})"
+        return (f"Analyzer(stop_words={stop}, stem={self.stem!r}, min_token_length={self.min_token_length!r}, "
+                f"language={self.language!r})")

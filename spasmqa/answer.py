@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .analysis import WORD_RE
 
@@ -95,6 +95,14 @@ class Passage:
         nearly the same thing as this one.
     context : Context or None
         The sentences before and after, and the heading above it.
+    is_code : bool
+        True for a code block of converted markup (searchable, never part
+        of :attr:`Answer.text`).
+    line : int or None
+        The 1-based line of the original file where the passage starts
+        (converted markup and text files; None for other sources).
+    metadata : mapping
+        The document's metadata (extra JSONL/CSV/Parquet fields).
     """
 
     text: str
@@ -109,6 +117,9 @@ class Passage:
     is_heading: bool = False
     near_duplicates: tuple[Source, ...] = ()
     context: Context | None = None
+    is_code: bool = False
+    line: int | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def source(self) -> Source:
@@ -134,6 +145,9 @@ class Passage:
             "sources": [s.as_dict() for s in self.sources],
             "near_duplicates": [s.as_dict() for s in self.near_duplicates],
             "context": self.context.as_dict() if self.context is not None else None,
+            "is_code": self.is_code,
+            "line": self.line,
+            "metadata": dict(self.metadata),
         }
 
     def _repr_html_(self) -> str:
@@ -191,7 +205,8 @@ class Answer:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per passage: ``rank, score, text, doc_id, start, end,
-        n_sources, sources, id, is_fragment``."""
+        n_sources, sources, id, is_fragment, line`` and one ``meta.<field>``
+        column per metadata field."""
         import pandas as pd
 
         rows = [
@@ -206,10 +221,14 @@ class Answer:
                 "sources": [s.as_dict() for s in p.sources],
                 "id": p.id,
                 "is_fragment": p.is_fragment,
+                "line": p.line,
+                **{f"meta.{k}": v for k, v in p.metadata.items()},
             }
             for p in self.passages
         ]
-        columns = ["rank", "score", "text", "doc_id", "start", "end", "n_sources", "sources", "id", "is_fragment"]
+        columns = ["rank", "score", "text", "doc_id", "start", "end", "n_sources", "sources", "id", "is_fragment",
+                   "line"]
+        columns += sorted({c for r in rows for c in r if c.startswith("meta.")})
         return pd.DataFrame(rows, columns=columns)
 
     def to_dict(self) -> dict[str, object]:

@@ -58,8 +58,11 @@ class _Progress:
 
 
 def unit_spans(doc: Document, unit: str, splitter: SentenceSplitter) -> list[tuple[int, int, bool, bool]]:
-    """(start, end, is_heading, is_fragment) of each unit in a document."""
-    if unit == "document":
+    """(start, end, is_heading, is_fragment) of each unit in a document.
+
+    A code block (``doc.kind == "code"``) is one unit, never sentence-split.
+    """
+    if unit == "document" or doc.kind == "code":
         text = doc.text
         s, e = 0, len(text)
         while s < e and text[s].isspace():

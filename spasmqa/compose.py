@@ -108,11 +108,13 @@ class Composer:
             src = table.source(o)
             text = table.text(o)
             near = tuple(table.source(int(table.unit_first_occ[d])) for d in dups)
+            doc = table.documents[table.occ_doc[o]]
             passages.append(Passage(
                 text=text, score=score, doc_id=src.doc_id, start=src.start, end=src.end,
                 sources=table.sources(u), rank=rank, id=table.unit_id(u),
                 is_fragment=bool(table.occ_fragment[o]), is_heading=bool(table.occ_heading[o]),
-                near_duplicates=near, context=table.context(o),
+                near_duplicates=near, context=table.context(o), is_code=doc.kind == "code",
+                line=doc.line_at(src.start) if doc.line_map else None, metadata=doc.metadata,
             ))
         best_occ = int(table.unit_first_occ[picked[0][0]]) if picked else -1
         text, confidence = self._summary(question, terms, passages, best_occ)
@@ -155,8 +157,11 @@ class Composer:
         total = sum(weights.values()) or 1.0
         confidence = sum(w for t, w in weights.items() if t in covered) / total
         top = passages[0].score
-        parts = [f"{p.text} [{p.rank}]" for p in passages
+        prose = [p for p in passages if not p.is_code]  # code is cited, never pasted into the answer
+        if not prose:
+            return "", round(confidence, 4)
+        parts = [f"{p.text} [{p.rank}]" for p in prose
                  if not p.is_fragment and not p.is_heading and p.score >= 0.5 * top][:3]
         if not parts:
-            parts = [f"{passages[0].text} [1]"]
+            parts = [f"{prose[0].text} [{prose[0].rank}]"]
         return " ".join(parts), round(confidence, 4)

@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import InputError, InputTypeError
+
 __all__ = ["MetadataTable", "compile_filter"]
 
 _MISSING = object()
@@ -105,23 +107,23 @@ class MetadataTable:
 
     def _known(self, name: str) -> list[Any]:
         if not isinstance(name, str):
-            raise TypeError(f"filter field names must be strings, got {name!r}")
+            raise InputTypeError(f"filter field names must be strings, got {name!r}")
         try:
             return self._columns[name]
         except KeyError:
             known = ", ".join(self.fields) or "none: no document has metadata"
-            raise ValueError(f"unknown metadata field {name!r} in filter; known fields: {known}") from None
+            raise InputError(f"unknown metadata field {name!r} in filter; known fields: {known}") from None
 
     def _check_type(self, name: str, value: Any, what: str) -> str:
         fam = _family(value)
         if fam not in ("null", "bool", "number", "str"):
-            raise TypeError(f"filter on {name!r}: {what} must be a str, number, bool or None, got {type(value).__name__}")
+            raise InputTypeError(f"filter on {name!r}: {what} must be a str, number, bool or None, got {type(value).__name__}")
         if isinstance(value, float) and value != value:
-            raise ValueError(f"filter on {name!r}: {what} is NaN, which equals nothing")
+            raise InputError(f"filter on {name!r}: {what} is NaN, which equals nothing")
         held = self._families[name]
         if fam != "null" and fam not in held:
             holds = ", ".join(sorted(held)) or "only nulls"
-            raise TypeError(f"filter on {name!r}: {what} {value!r} is a {fam}, but the field holds {holds}")
+            raise InputTypeError(f"filter on {name!r}: {what} {value!r} is a {fam}, but the field holds {holds}")
         return fam
 
     def _equal(self, name: str, col: list[Any], value: Any) -> np.ndarray:
@@ -132,14 +134,14 @@ class MetadataTable:
 
     def _range(self, name: str, col: list[Any], lo: Any, hi: Any) -> np.ndarray:
         if lo is None and hi is None:
-            raise ValueError(f"filter on {name!r}: a range needs at least one end, got (None, None)")
+            raise InputError(f"filter on {name!r}: a range needs at least one end, got (None, None)")
         fams = {self._check_type(name, end, "range end") for end in (lo, hi) if end is not None}
         if fams - {"number", "str"}:
-            raise TypeError(f"filter on {name!r}: range ends must be numbers or strings, got ({lo!r}, {hi!r})")
+            raise InputTypeError(f"filter on {name!r}: range ends must be numbers or strings, got ({lo!r}, {hi!r})")
         if len(fams) > 1:
-            raise TypeError(f"filter on {name!r}: range ends must have the same type, got ({lo!r}, {hi!r})")
+            raise InputTypeError(f"filter on {name!r}: range ends must have the same type, got ({lo!r}, {hi!r})")
         if lo is not None and hi is not None and lo > hi:
-            raise ValueError(f"filter on {name!r}: empty range, {lo!r} > {hi!r}")
+            raise InputError(f"filter on {name!r}: empty range, {lo!r} > {hi!r}")
         (fam,) = fams
         return np.fromiter(
             (v is not _MISSING and _family(v) == fam and (lo is None or v >= lo) and (hi is None or v <= hi)
@@ -153,7 +155,7 @@ class MetadataTable:
             try:
                 out[i] = bool(fn(v))
             except Exception as exc:
-                raise ValueError(f"filter predicate on {name!r} failed for value {v!r}: {exc}") from exc
+                raise InputError(f"filter predicate on {name!r} failed for value {v!r}: {exc}") from exc
         return out
 
     def mask(self, where: Mapping[str, Any] | None) -> np.ndarray:
@@ -178,23 +180,23 @@ class MetadataTable:
         if where is None:
             return out
         if not isinstance(where, Mapping):
-            raise TypeError(f"where must be a mapping of field -> condition, got {type(where).__name__}")
+            raise InputTypeError(f"where must be a mapping of field -> condition, got {type(where).__name__}")
         for name, cond in where.items():
             col = self._known(name)
             if callable(cond) and not isinstance(cond, type):
                 m = self._predicate(name, col, cond)
             elif isinstance(cond, tuple):
                 if len(cond) != 2:
-                    raise ValueError(f"filter on {name!r}: a range is a (low, high) pair, got {cond!r}")
+                    raise InputError(f"filter on {name!r}: a range is a (low, high) pair, got {cond!r}")
                 m = self._range(name, col, *cond)
             elif isinstance(cond, (list, set, frozenset)):
                 if not cond:
-                    raise ValueError(f"filter on {name!r}: an empty list matches nothing")
+                    raise InputError(f"filter on {name!r}: an empty list matches nothing")
                 m = np.zeros(self.n, dtype=bool)
                 for item in cond:
                     m |= self._equal(name, col, item)
             elif isinstance(cond, (Sequence, Mapping)) and not isinstance(cond, str):
-                raise TypeError(f"filter on {name!r}: use a list for membership or a tuple for a range, "
+                raise InputTypeError(f"filter on {name!r}: use a list for membership or a tuple for a range, "
                                 f"got {type(cond).__name__}")
             else:
                 m = self._equal(name, col, cond)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .errors import InputError, InputTypeError
 from .resources import data_path
 
 __all__ = [
@@ -94,11 +95,11 @@ def language_name(language: str) -> str:
     ('portuguese', 'french')
     """
     if not isinstance(language, str):
-        raise TypeError(f"language must be a string like 'german' or 'de', got {type(language).__name__}")
+        raise InputTypeError(f"language must be a string like 'german' or 'de', got {type(language).__name__}")
     key = language.strip().lower()
     key = LANGUAGE_CODES.get(key, key)
     if key not in SNOWBALL_LANGUAGES:
-        raise ValueError(
+        raise InputError(
             f"unsupported language {language!r}; expected one of {', '.join(SNOWBALL_LANGUAGES)} "
             f"or their ISO 639-1 codes ({', '.join(sorted(LANGUAGE_CODES))})"
         )
@@ -152,7 +153,7 @@ def stop_words(language: str) -> frozenset[str]:
     if name == "english":
         return STOP_WORDS
     if name not in STOP_WORD_LANGUAGES:
-        raise ValueError(
+        raise InputError(
             f"no stop-word list for {name!r}; lists are shipped for {', '.join(STOP_WORD_LANGUAGES)} "
             "(pass your own words, or none)"
         )

@@ -43,6 +43,7 @@ class IndexOptions:
     stop_words: str | None
     stem: bool | str
     splitter: SentenceSplitter
+    language: str = "english"
 
 
 @dataclass
@@ -61,7 +62,7 @@ class Partition:
 
 def map_partition(docs: Sequence[Document], options: IndexOptions) -> Partition:
     """Split, de-duplicate, analyse and count one partition (a pure function)."""
-    analyzer = Analyzer(stop_words=options.stop_words, stem=options.stem)
+    analyzer = Analyzer(stop_words=options.stop_words, stem=options.stem, language=options.language)
     occ = _Occurrences({})
     vocabulary: dict[str, int] = {}
     counts = count_rows(occ.collect(docs, unit=options.unit, title_boost=options.title_boost,

@@ -197,7 +197,7 @@ class SentenceSplitter(Params):
         return spans
 
 
-def _punkt_blocks_spans(tokenizer: PunktSentenceTokenizer, text: str,
+def _punkt_blocks_spans(tokenizer: Any, text: str,
                         block: int = PUNKT_BLOCK_CHARS) -> list[tuple[int, int]]:
     """Punkt's sentence spans of ``text``, computed a block of at most ``block`` characters at a time.
 

@@ -36,12 +36,27 @@ __all__ = ["QA"]
 
 
 def _resolve_auto(settings: Settings, corpus: Corpus) -> Settings:
-    """``synonyms="auto"``: the shipped table for the default corpus only."""
-    if settings.synonyms != "auto":
-        return settings
-    default = str(default_corpus_path())
-    uses_default = len(corpus) > 0 and all(d.path == default for d in corpus.values())
-    return replace(settings, synonyms=uses_default)
+    """What ``"auto"`` and the language imply, made explicit (and stored with an index).
+
+    ``synonyms="auto"``: the shipped table for the default corpus only. The
+    shipped synonym and intent tables are English: for other languages only
+    tables the user names are used. Punkt ships no parameters offline, so for
+    languages other than English it is trained on the corpus.
+    """
+    changes: dict[str, Any] = {}
+    english = settings.language == "english"
+    if settings.synonyms == "auto":
+        default = str(default_corpus_path())
+        changes["synonyms"] = english and len(corpus) > 0 and all(d.path == default for d in corpus.values())
+    if not english and settings.intents is True:
+        changes["intents"] = False
+    if not english and settings.synonyms is True:
+        changes["synonyms"] = False
+    return replace(settings, **changes) if changes else settings
+
+
+def _resolve_punkt(settings: Settings) -> Settings:
+    return replace(settings, punkt="train") if settings.language != "english" else settings
 
 
 @dataclass(frozen=True)
@@ -81,8 +96,8 @@ class QA:
                 f"corpus must be a spasmqa.Corpus, got {type(corpus).__name__}; use QA.from_corpus(paths)")
         if settings is not None and not isinstance(settings, Settings):
             raise InputTypeError(f"settings must be a spasmqa.Settings, got {type(settings).__name__}")
-        settings = _resolve_auto(settings or Settings(), corpus)
-        analyzer = Analyzer(stop_words=settings.stop_words, stem=settings.stem)
+        settings = _resolve_punkt(_resolve_auto(settings or Settings(), corpus))
+        analyzer = Analyzer(stop_words=settings.stop_words, stem=settings.stem, language=settings.language)
         splitter = SentenceSplitter(punkt=settings.punkt, web_rules=settings.web_rules)
         splitter.fit(d.text for d in corpus.values())
         index = _term_index(settings)
@@ -91,7 +106,8 @@ class QA:
             from .parallel import IndexOptions, build_parallel
 
             options = IndexOptions(unit=settings.unit, title_boost=settings.title_boost,
-                                   stop_words=settings.stop_words, stem=settings.stem, splitter=splitter)
+                                   stop_words=settings.stop_words, stem=settings.stem, splitter=splitter,
+                                   language=settings.language)
             segment = build_parallel(docs, options, index, workers)
         else:
             segment = build_segment(docs, unit=settings.unit, title_boost=settings.title_boost,
@@ -119,7 +135,7 @@ class QA:
                    tables: Tables) -> QA:
         """A QA over parts built elsewhere (a loaded or sharded index)."""
         qa = cls.__new__(cls)
-        analyzer = Analyzer(stop_words=settings.stop_words, stem=settings.stem)
+        analyzer = Analyzer(stop_words=settings.stop_words, stem=settings.stem, language=settings.language)
         qa._assemble(settings, corpus, analyzer, splitter, segment, tables)
         return qa
 

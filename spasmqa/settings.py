@@ -57,7 +57,8 @@ RULES: dict[str, Rule] = {
     "b": Rule("number", 0.0, 1.0),
     "sublinear_tf": Rule("bool"),
     "pivot_slope": Rule("number", 0.0, 1.0),
-    "stop_words": Rule("choice", choices=("english", None)),
+    "stop_words": Rule("choice", choices=("auto", "english", None)),
+    "language": Rule("language"),
     "stem": Rule("stem"),
     "near_duplicate": Rule("number", 0.0, 1e6),
     "mmr_lambda": Rule("number", 0.0, 1.0),
@@ -79,7 +80,7 @@ RULES: dict[str, Rule] = {
 }
 
 #: Options fixed when an index is built (splitting and analysis).
-INDEX_OPTIONS = frozenset({"unit", "split", "punkt", "web_rules", "stop_words", "stem", "title_boost"})
+INDEX_OPTIONS = frozenset({"unit", "split", "punkt", "web_rules", "stop_words", "stem", "title_boost", "language"})
 
 
 class Params:
@@ -143,6 +144,13 @@ def check_option(name: str, value: Any) -> Any:
             raise InputTypeError(f"{name} must be a number, got {value!r}")
         if not math.isfinite(value) or not rule.lo <= value <= rule.hi:
             raise InputError(f"{name} must be a finite number in [{rule.lo:g}, {rule.hi:g}], got {value!r}")
+    elif rule.kind == "language":
+        from .languages import language_name
+
+        try:
+            return language_name(value)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"language: {exc}") from None
     elif rule.kind == "stem":
         if value is True:
             return STEMMERS[0]  # stored by name, so a saved index stays exact
@@ -188,8 +196,9 @@ class Settings:
         pivoted normalisation (see :class:`spasmqa.TermIndex`). 0.5 was best
         on SciFact's train split (0.681 -> 0.695) and also helps sentence
         passages, where cosine favours two-word headings.
-    stop_words : "english" or None, default="english"
-        spasmqa's function-word list (see :mod:`spasmqa.analysis`) or none.
+    stop_words : "auto", "english" or None, default="auto"
+        The function-word list of ``language`` (``"auto"``; for English
+        spasmqa's own, see :mod:`spasmqa.analysis`), the English list, or none.
     stem : bool or {"snowball-y", "snowball", "nltk-snowball-y", "nltk-snowball"}, default=True
         Stemming (see :class:`spasmqa.Analyzer`): ``True`` is
         ``"snowball-y"``, Snowball (PyStemmer) with its "y" -> "i" trace
@@ -244,6 +253,12 @@ class Settings:
         With ``unit="document"``, a document's title terms count this many
         times (the title is part of the text once already; 2 counts it
         twice), a simple form of field weighting.
+    language : str, default="english"
+        The corpus language, by Snowball name or ISO 639-1 code
+        (``"german"``, ``"de"``; see :mod:`spasmqa.languages`): stemmer, stop
+        words and, for languages other than English, Punkt trained on the
+        corpus. The shipped synonym and intent tables are English and are
+        used only for English.
     heading_penalty : float, default=0.3
         Fraction by which the score of a heading is lowered (headings name a
         topic; the sentences under them answer it).
@@ -258,7 +273,7 @@ class Settings:
     b: float = 0.75
     sublinear_tf: bool = True
     pivot_slope: float = 0.5
-    stop_words: str | None = "english"
+    stop_words: str | None = "auto"
     stem: bool | str = True
     near_duplicate: float = 0.8
     mmr_lambda: float = 1.0
@@ -277,6 +292,7 @@ class Settings:
     anaphora_weight: float = 0.7
     heading_penalty: float = 0.3
     title_boost: int = 1
+    language: str = "english"
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -84,6 +84,8 @@ class PassageTable:
         self.unit_occ = np.argsort(self.occ_unit, kind="stable")
         self.unit_occ_indptr = np.concatenate([[0], np.cumsum(np.bincount(self.occ_unit, minlength=n_units))])
         self.unit_fragment = self.occ_fragment[self.unit_first_occ] if n_units else np.zeros(0, bool)
+        doc_code = np.fromiter((d.kind == "code" for d in self.documents), dtype=bool, count=len(self.documents))
+        self.unit_code = doc_code[self.occ_doc[self.unit_first_occ]] if n_units else np.zeros(0, bool)
         self.unit_heading = self.occ_heading[self.unit_first_occ] if n_units else np.zeros(0, bool)
         # Index of the nearest heading at or before each occurrence in its document (-1: none).
         n = len(self.occ_doc)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import InputError, InputTypeError
 from .documents import Document
 from .problems import LoadProblem, _Fixer, summarize_problems
 
@@ -40,7 +41,7 @@ class Corpus(Mapping[str, Document]):
     def add(self, doc: Document) -> None:
         if doc.doc_id in self.documents:
             where = f" (from {doc.path})" if doc.path else ""
-            raise ValueError(f"duplicate doc_id {doc.doc_id!r}{where}: every document needs a unique id")
+            raise InputError(f"duplicate doc_id {doc.doc_id!r}{where}: every document needs a unique id")
         self.documents[doc.doc_id] = doc
 
     def problem_summary(self, *, cli: bool = False) -> str:
@@ -55,16 +56,16 @@ class Corpus(Mapping[str, Document]):
         in ``problems``.
         """
         if isinstance(texts, str):
-            raise TypeError("texts must be a list of strings, not a single string")
+            raise InputTypeError("texts must be a list of strings, not a single string")
         corpus = cls()
         texts = list(texts)
         id_list = [str(i) for i in range(len(texts))] if ids is None else [str(i) for i in ids]
         if len(id_list) != len(texts):
-            raise ValueError(f"got {len(texts)} texts but {len(id_list)} ids")
+            raise InputError(f"got {len(texts)} texts but {len(id_list)} ids")
         fixer = _Fixer("texts", strict=False)
         for i, (doc_id, text) in enumerate(zip(id_list, texts)):
             if not isinstance(text, str):
-                raise TypeError(f"texts[{i}] must be str, got {type(text).__name__}")
+                raise InputTypeError(f"texts[{i}] must be str, got {type(text).__name__}")
             corpus.add(Document(doc_id=fixer(doc_id, f"ids[{i}]"), text=fixer(text, f"texts[{i}]")))
         corpus.problems.extend(fixer.problems())
         return corpus
@@ -109,7 +110,7 @@ class Corpus(Mapping[str, Document]):
         import pandas as pd
 
         if not isinstance(df, pd.DataFrame):
-            raise TypeError(f"from_frame needs a pandas DataFrame, got {type(df).__name__}")
+            raise InputTypeError(f"from_frame needs a pandas DataFrame, got {type(df).__name__}")
         fixer = _Fixer("DataFrame", strict=False)
         corpus = cls()
         from .readers import _frame_documents

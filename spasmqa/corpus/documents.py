@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any, Literal, Union
 
 from .. import markup
+from ..errors import InputError, InputTypeError
 
 PathLike = Union[str, os.PathLike]
 SplitMode = Literal["paragraph", "file"]
@@ -30,12 +31,12 @@ def _check_metadata(metadata: Mapping[str, Any]) -> Mapping[str, MetadataValue]:
     if isinstance(metadata, MappingProxyType) and metadata is _EMPTY:
         return metadata
     if not isinstance(metadata, Mapping):
-        raise TypeError(f"metadata must be a mapping, got {type(metadata).__name__}")
+        raise InputTypeError(f"metadata must be a mapping, got {type(metadata).__name__}")
     for key, value in metadata.items():
         if not isinstance(key, str):
-            raise TypeError(f"metadata keys must be strings, got {key!r}")
+            raise InputTypeError(f"metadata keys must be strings, got {key!r}")
         if value is not None and not isinstance(value, (str, int, float, bool)):
-            raise TypeError(
+            raise InputTypeError(
                 f"metadata value for {key!r} must be a JSON scalar (str, int, float, bool or None), "
                 f"got {type(value).__name__}"
             )
@@ -105,7 +106,7 @@ class Document:
 
     def __post_init__(self) -> None:
         if self.kind not in ("text", "code"):
-            raise ValueError(f"Document.kind must be 'text' or 'code', got {self.kind!r}")
+            raise InputError(f"Document.kind must be 'text' or 'code', got {self.kind!r}")
         object.__setattr__(self, "metadata", _check_metadata(self.metadata))
 
     def line_at(self, offset: int = 0) -> int | None:
@@ -158,22 +159,22 @@ class Document:
         True
         """
         if not isinstance(rec, Mapping):
-            raise TypeError(f"a document record must be a mapping, got {type(rec).__name__}")
+            raise InputTypeError(f"a document record must be a mapping, got {type(rec).__name__}")
         try:
             doc_id, text = rec["doc_id"], rec["text"]
         except KeyError as exc:
-            raise ValueError(f"document record is missing {exc.args[0]!r}") from None
+            raise InputError(f"document record is missing {exc.args[0]!r}") from None
         if not isinstance(doc_id, str) or not isinstance(text, str):
-            raise TypeError("doc_id and text must be strings")
+            raise InputTypeError("doc_id and text must be strings")
         path, title = rec.get("path"), rec.get("title")
         for name, value in (("path", path), ("title", title)):
             if value is not None and not isinstance(value, str):
-                raise TypeError(f"{name} must be a string or null, got {type(value).__name__}")
+                raise InputTypeError(f"{name} must be a string or null, got {type(value).__name__}")
         try:
             headings = tuple((int(o), int(lv), str(t)) for o, lv, t in rec.get("headings") or ())
             line_map = tuple((int(o), int(ln)) for o, ln in rec.get("line_map") or ())
         except (TypeError, ValueError):
-            raise ValueError("headings must be [offset, level, text] and line_map [offset, line] lists") from None
+            raise InputError("headings must be [offset, level, text] and line_map [offset, line] lists") from None
         return cls(doc_id=doc_id, text=text, path=path, title=title, offset=int(rec.get("offset") or 0),
                    kind=rec.get("kind", "text"), headings=headings, line_map=line_map,
                    metadata=rec.get("metadata") or _EMPTY)

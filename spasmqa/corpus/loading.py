@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import markup
+from ..errors import InputError, InputTypeError
 from ..resources import default_corpus_path
 from .collection import Corpus
 from .documents import _TEXT_SUFFIXES, SUPPORTED_SUFFIXES, Document, PathLike, SplitMode
@@ -78,7 +79,7 @@ def _root_labels(paths: Sequence[Path]) -> list[str]:
     seen: dict[Path, int] = {}
     for i, a in enumerate(absolute):
         if a in seen:
-            raise ValueError(f"corpus path given twice: {paths[seen[a]]} and {paths[i]}")
+            raise InputError(f"corpus path given twice: {paths[seen[a]]} and {paths[i]}")
         seen[a] = i
     parts = [[_display_name(x) for x in a.parts if x != a.anchor] or ["root"] for a in absolute]
     depth = [1] * len(paths)
@@ -103,7 +104,7 @@ def _normalize_exts(text_extensions: Iterable[str] | str) -> tuple[str, ...]:
     out = []
     for ext in text_extensions:
         if not isinstance(ext, str) or not ext.strip():
-            raise TypeError(f"text_extensions must be strings like '.adoc', got {ext!r}")
+            raise InputTypeError(f"text_extensions must be strings like '.adoc', got {ext!r}")
         ext = ext.strip().lower()
         out.append(ext if ext.startswith(".") else "." + ext)
     return tuple(out)
@@ -169,19 +170,19 @@ def load_corpus(
     'back_spasms.txt#1'
     """
     if split not in ("paragraph", "file"):
-        raise ValueError(f"split must be 'paragraph' or 'file', got {split!r}")
+        raise InputError(f"split must be 'paragraph' or 'file', got {split!r}")
     text_exts = _normalize_exts(text_extensions)
     if paths is None:
         paths = [default_corpus_path()]
     elif isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     elif not isinstance(paths, Sequence):
-        raise TypeError(f"paths must be a path or a list of paths, got {type(paths).__name__}")
+        raise InputTypeError(f"paths must be a path or a list of paths, got {type(paths).__name__}")
     if not paths:
-        raise ValueError("no corpus paths given")
+        raise InputError("no corpus paths given")
     for p in paths:
         if not isinstance(p, (str, os.PathLike)):
-            raise TypeError(f"corpus path must be str or os.PathLike, got {type(p).__name__}")
+            raise InputTypeError(f"corpus path must be str or os.PathLike, got {type(p).__name__}")
     roots = [Path(p) for p in paths]
     for root in roots:
         if not root.exists():
@@ -220,20 +221,20 @@ def load_corpus(
                         if shown_rel != rel and problems and problems[-1].path == shown:
                             problems.pop()  # the file is skipped, not repaired
                 if strict:
-                    raise ValueError(f"{shown}: {problem}")
+                    raise InputError(f"{shown}: {problem}")
                 problems.append(LoadProblem(shown, problem, category, "skipped"))
         else:
             shown = _display_name(str(root))
             name = _display_name(root.name) if label is None else label
             if shown != str(root):
                 if strict:
-                    raise ValueError(f"{shown}: file name is not valid UTF-8")
+                    raise InputError(f"{shown}: file name is not valid UTF-8")
                 problems.append(LoadProblem(shown, "file name is not valid UTF-8; shown with U+FFFD",
                                             "undecodable file name", "repaired"))
             try:
                 loads.append(_load_file(root, name, split, text_exts, strict, shown))
             except _LoadError as exc:
-                raise ValueError(str(exc)) from None
+                raise InputError(str(exc)) from None
 
     corpus = Corpus()
     corpus.problems.extend(problems)

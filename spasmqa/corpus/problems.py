@@ -9,10 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import InputError
+
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-class _LoadError(ValueError):
+class _LoadError(InputError):
     """A file cannot be loaded; ``category`` is the short reason used in summaries."""
 
     def __init__(self, message: str, category: str = "malformed") -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import markup
+from ..errors import InputError
 from .documents import _PARAGRAPH_BREAK, _RESERVED_FIELDS, Document, MetadataValue, SplitMode
 from .problems import _Fixer, _LoadError
 
@@ -178,15 +179,15 @@ def _record_document(record: Mapping[str, object], where: str, path: str | None,
     id_key = next((k for k in ("id", "_id", "docno") if k in record), None)
     doc_id = record.get(id_key) if id_key else None
     if doc_id is None or (isinstance(doc_id, str) and not doc_id.strip()):
-        raise ValueError(f"{where}: missing 'id' (or '_id') field")
+        raise InputError(f"{where}: missing 'id' (or '_id') field")
     text = record.get("text")
     if text is None:
-        raise ValueError(f"{where}: missing 'text' field")
+        raise InputError(f"{where}: missing 'text' field")
     if not isinstance(text, str):
-        raise ValueError(f"{where}: 'text' must be a string, got {type(text).__name__}")
+        raise InputError(f"{where}: 'text' must be a string, got {type(text).__name__}")
     title = record.get("title")
     if title is not None and not isinstance(title, str):
-        raise ValueError(f"{where}: 'title' must be a string, got {type(title).__name__}")
+        raise InputError(f"{where}: 'title' must be a string, got {type(title).__name__}")
     text = fixer(text, f"{where} 'text'")
     title = fixer(title.strip(), f"{where} 'title'") if title else None
     full = f"{title}\n\n{text}" if title else text
@@ -226,9 +227,9 @@ def _jsonl_documents(path: Path, fixer: _Fixer, shown: str) -> Iterator[Document
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"{where}: malformed JSON ({exc.msg} at column {exc.colno})") from None
+            raise InputError(f"{where}: malformed JSON ({exc.msg} at column {exc.colno})") from None
         if not isinstance(record, dict):
-            raise ValueError(f"{where}: expected a JSON object, got {type(record).__name__}")
+            raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}")
         yield ids.check(_record_document(record, where, shown, fixer, line=lineno), where)
 
 
@@ -262,10 +263,10 @@ def _csv_documents(path: Path, fixer: _Fixer, shown: str) -> Iterator[Document]:
     except StopIteration:
         return
     except csv.Error as exc:
-        raise ValueError(f"{path}:1: malformed CSV header ({exc})") from None
+        raise InputError(f"{path}:1: malformed CSV header ({exc})") from None
     header = [h.strip() for h in header]
     if "text" not in header or not ({"id", "_id", "docno"} & set(header)):
-        raise ValueError(f"{path}:1: CSV header must name 'id' and 'text' columns, got {header}")
+        raise InputError(f"{path}:1: CSV header must name 'id' and 'text' columns, got {header}")
     rows: list[tuple[dict[str, str], str, int]] = []
     last = reader.line_num
     while True:
@@ -274,13 +275,13 @@ def _csv_documents(path: Path, fixer: _Fixer, shown: str) -> Iterator[Document]:
         except StopIteration:
             break
         except csv.Error as exc:
-            raise ValueError(f"{path}:{reader.line_num}: malformed CSV row ({exc})") from None
+            raise InputError(f"{path}:{reader.line_num}: malformed CSV row ({exc})") from None
         first_line, last = last + 1, reader.line_num
         if not row or all(not cell.strip() for cell in row):
             continue
         where = f"{path}:{reader.line_num}"
         if len(row) != len(header):
-            raise ValueError(f"{where}: expected {len(header)} fields ({', '.join(header)}), got {len(row)}")
+            raise InputError(f"{where}: expected {len(header)} fields ({', '.join(header)}), got {len(row)}")
         rows.append((dict(zip(header, row)), where, first_line))
     id_key = next(k for k in ("id", "_id", "docno") if k in header)
     extra = [h for h in header if h not in _RESERVED_FIELDS and h != id_key]
@@ -305,16 +306,16 @@ def _frame_documents(
     columns = [str(c) for c in df.columns]
     for role, col in (("id", id_col), ("text", text_col), ("title", title_col)):
         if col is not None and col not in columns:
-            raise ValueError(f"{where}: no {role} column {col!r}; columns are {columns}")
+            raise InputError(f"{where}: no {role} column {col!r}; columns are {columns}")
     if len(set(columns)) != len(columns):
-        raise ValueError(f"{where}: duplicate column names in {columns}")
+        raise InputError(f"{where}: duplicate column names in {columns}")
     for role, col in (("text", text_col), ("title", title_col)):
         if col is not None and not (pd.api.types.is_string_dtype(df[col]) or df[col].dtype == object):
-            raise ValueError(f"{where}: column {col!r} ({role}) must hold text, got dtype {df[col].dtype}")
+            raise InputError(f"{where}: column {col!r} ({role}) must hold text, got dtype {df[col].dtype}")
     meta_cols = [c for c in columns if c not in (id_col, text_col, title_col)] if metadata is None else list(metadata)
     for col in meta_cols:
         if col not in columns:
-            raise ValueError(f"{where}: no metadata column {col!r}; columns are {columns}")
+            raise InputError(f"{where}: no metadata column {col!r}; columns are {columns}")
     ids_seen: dict[str, int] = {}
     docs = []
     cols = {c: df[c].tolist() for c in {id_col, text_col, *( [title_col] if title_col else []), *meta_cols}}
@@ -323,22 +324,22 @@ def _frame_documents(
         at = f"{where}: row {i}" + ("" if label == i else f" (index {label!r})")
         doc_id = cols[id_col][i]
         if doc_id is None or (not isinstance(doc_id, (list, tuple, dict)) and pd.isna(doc_id)):
-            raise ValueError(f"{at}: null id in column {id_col!r}")
+            raise InputError(f"{at}: null id in column {id_col!r}")
         doc_id = metadata_value(doc_id)
         doc_id = str(doc_id) if not isinstance(doc_id, float) or not doc_id.is_integer() else str(int(doc_id))
         text = cols[text_col][i]
         if text is None or (not isinstance(text, str) and pd.isna(text)):
-            raise ValueError(f"{at}: null text in column {text_col!r}")
+            raise InputError(f"{at}: null text in column {text_col!r}")
         if not isinstance(text, str):
-            raise ValueError(f"{at}: column {text_col!r} must hold strings, got {type(text).__name__}")
+            raise InputError(f"{at}: column {text_col!r} must hold strings, got {type(text).__name__}")
         title = cols[title_col][i] if title_col else None
         if title is not None and not isinstance(title, str):
             if pd.isna(title):
                 title = None
             else:
-                raise ValueError(f"{at}: column {title_col!r} (title) must hold strings, got {type(title).__name__}")
+                raise InputError(f"{at}: column {title_col!r} (title) must hold strings, got {type(title).__name__}")
         if doc_id in ids_seen:
-            raise ValueError(f"{at}: duplicate id {doc_id!r} (first in row {ids_seen[doc_id]})")
+            raise InputError(f"{at}: duplicate id {doc_id!r} (first in row {ids_seen[doc_id]})")
         ids_seen[doc_id] = i
         text = fixer(text, f"{at} {text_col!r}")
         title = fixer(title.strip(), f"{at} {title_col!r}") if title and title.strip() else None
@@ -361,11 +362,11 @@ def _parquet_documents(path: Path, fixer: _Fixer, shown: str) -> list[Document]:
     try:
         df = pd.read_parquet(path, engine="pyarrow")
     except (OSError, ValueError, pyarrow.ArrowException) as exc:
-        raise ValueError(f"{path}: cannot read Parquet ({exc})") from None
+        raise InputError(f"{path}: cannot read Parquet ({exc})") from None
     columns = [str(c) for c in df.columns]
     id_col = next((c for c in ("id", "_id", "docno") if c in columns), None)
     if id_col is None or "text" not in columns:
-        raise ValueError(f"{path}: Parquet file must have 'id' and 'text' columns, got {columns}")
+        raise InputError(f"{path}: Parquet file must have 'id' and 'text' columns, got {columns}")
     meta = [c for c in columns if c not in _RESERVED_FIELDS and c != id_col]
     return _frame_documents(df, id_col, "text", "title" if "title" in columns else None, meta,
                             str(path), shown, fixer)

@@ -45,6 +45,7 @@ Examples
 
 from __future__ import annotations
 
+from ..errors import InputError
 from .common import FORMATS, CodeBlock, Converted, heading_path, line_at, plain_to_text
 from .html import html_to_text
 from .markdown import markdown_to_text
@@ -75,5 +76,5 @@ def convert(source: str, fmt: str) -> Converted:
     try:
         return converters[fmt](source)
     except KeyError:
-        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(converters)}") from None
+        raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(converters)}") from None
 
