@@ -49,6 +49,30 @@ def _options(pairs: Sequence[str] | None) -> dict[str, Any]:
     return out
 
 
+def _where(pairs: Sequence[str] | None) -> dict[str, Any] | None:
+    """``--where`` pairs as a filter: equality, a list for a repeated field, ``LO..HI`` ranges."""
+    if not pairs:
+        return None
+    where: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--where expects FIELD=VALUE or FIELD=LO..HI, got {pair!r}")
+        name = name.strip()
+        if ".." in value:
+            lo, _, hi = value.partition("..")
+            cond: Any = (_parse_value(lo.strip()) if lo.strip() else None, _parse_value(hi.strip()) if hi.strip()
+                         else None)
+        else:
+            cond = _parse_value(value.strip())
+        if name in where and not isinstance(cond, tuple):
+            prev = where[name]
+            where[name] = [*(prev if isinstance(prev, list) else [prev]), cond]
+        else:
+            where[name] = cond
+    return where
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -79,12 +103,19 @@ def _build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--qid", default="1", help="query id for --format trec/jsonl (default 1)")
     ask.add_argument("--tag", default="spasmqa", help="run tag for --format trec (default spasmqa)")
     ask.add_argument("--set", action="append", metavar="NAME=VALUE", help=_OPTION_HELP)
+    ask.add_argument("--where", action="append", metavar="FIELD=VALUE",
+                     help="only documents whose metadata FIELD equals VALUE (repeat a field for any of several "
+                          "values; FIELD=LO..HI for a range, either end open)")
+    ask.add_argument("--ext", metavar=".EXT[,.EXT]", help="with --corpus: also read these extensions as plain text")
+    ask.add_argument("--strict", action="store_true", help="with --corpus: fail on the first file that cannot "
+                                                            "be loaded")
 
     idx = sub.add_parser("index", help="build an index and save it")
     idx.add_argument("corpus", nargs="*", metavar="PATH", help="files or directories (default: the shipped corpus)")
     idx.add_argument("--out", required=True, metavar="PATH", help="directory to write the index to")
     idx.add_argument("--set", action="append", metavar="NAME=VALUE", help=_OPTION_HELP)
     idx.add_argument("--strict", action="store_true", help="fail on the first file that cannot be loaded")
+    idx.add_argument("--ext", metavar=".EXT[,.EXT]", help="also read these extensions as plain text")
     bar = idx.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None,
                      help="always show a progress bar")
@@ -124,12 +155,13 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     if args.index:
         qa = QA.load(args.index, **options)
     else:
-        qa = QA.from_corpus(args.corpus, workers=args.workers, **options)
+        qa = QA.from_corpus(args.corpus, workers=args.workers, strict=args.strict, text_extensions=args.ext or (),
+                            **options)
         _report_problems(qa.corpus)
     if args.json and args.format not in (None, "json"):
         raise InputError(f"--json is --format json; it cannot be combined with --format {args.format}")
     fmt = "json" if args.json else (args.format or "text")
-    answer = qa.ask(args.question, k=args.k)
+    answer = qa.ask(args.question, k=args.k, where=_where(args.where))
     print(_format_answer(answer, fmt, qid=args.qid, tag=args.tag, by_document=qa.settings.unit == "document"),
           end="")
     return 0
@@ -173,6 +205,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     qa = QA.from_corpus(args.corpus or None, strict=args.strict, progress=args.progress, workers=args.workers,
+                        text_extensions=args.ext or (),
                         **_options(args.set))
     built = time.perf_counter() - t0
     qa.save(args.out, overwrite=args.overwrite)

@@ -99,12 +99,14 @@ class Composer:
         dense[np.repeat(np.arange(len(units)), counts)[keep], column[inverse[keep]]] = vals[pos][keep]
         return dense @ dense.T
 
-    def answer(self, question: str, terms: Sequence[str], picked: Selection) -> Answer:
-        """The :class:`Answer` for selected units."""
+    def answer(self, question: str, terms: Sequence[str], picked: Selection, docs: np.ndarray | None = None
+               ) -> Answer:
+        """The :class:`Answer` for selected units; with a document mask (a
+        filter), each passage is shown at its first place in a passing document."""
         table = self.table
         passages = []
         for rank, (u, score, dups) in enumerate(picked, start=1):
-            o = int(table.unit_first_occ[u])
+            o = table.first_occ_in(u, docs)
             src = table.source(o)
             text = table.text(o)
             near = tuple(table.source(int(table.unit_first_occ[d])) for d in dups)
@@ -116,7 +118,7 @@ class Composer:
                 near_duplicates=near, context=table.context(o), is_code=doc.kind == "code",
                 line=doc.line_at(src.start) if doc.line_map else None, metadata=doc.metadata,
             ))
-        best_occ = int(table.unit_first_occ[picked[0][0]]) if picked else -1
+        best_occ = table.first_occ_in(picked[0][0], docs) if picked else -1
         text, confidence = self._summary(question, terms, passages, best_occ)
         return Answer(question=question, passages=passages, terms=tuple(dict.fromkeys(terms)), text=text,
                       confidence=confidence, _highlight=make_highlighter(self.analyzer.term_of, terms))

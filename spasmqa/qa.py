@@ -11,8 +11,7 @@ query-time settings, the expansion tables, scorer and composer.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from .analysis import Analyzer
@@ -21,9 +20,9 @@ from .build import Segment, build_segment, extend_segment
 from .compose import Composer
 from .corpus import Corpus, PathLike, load_corpus
 from .errors import InputError, InputTypeError
-from .expansion import Expander, Tables, load_tables
+from .expansion import Tables, load_tables
+from .parts import Parts, expander_for, resolve_settings, term_index, weighting_of
 from .passages import SentenceSplitter
-from .resources import default_corpus_path
 from .runs import search_run
 from .scorer import Scorer
 from .settings import Settings
@@ -33,40 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["QA"]
-
-
-def _resolve_auto(settings: Settings, corpus: Corpus) -> Settings:
-    """What ``"auto"`` and the language imply, made explicit (and stored with an index).
-
-    ``synonyms="auto"``: the shipped table for the default corpus only. The
-    shipped synonym and intent tables are English: for other languages only
-    tables the user names are used. Punkt ships no parameters offline, so for
-    languages other than English it is trained on the corpus.
-    """
-    changes: dict[str, Any] = {}
-    english = settings.language == "english"
-    if settings.synonyms == "auto":
-        default = str(default_corpus_path())
-        changes["synonyms"] = english and len(corpus) > 0 and all(d.path == default for d in corpus.values())
-    if not english and settings.intents is True:
-        changes["intents"] = False
-    if not english and settings.synonyms is True:
-        changes["synonyms"] = False
-    return replace(settings, **changes) if changes else settings
-
-
-def _resolve_punkt(settings: Settings) -> Settings:
-    return replace(settings, punkt="train") if settings.language != "english" else settings
-
-
-@dataclass(frozen=True)
-class _Parts:
-    """Everything a question uses, swapped as one reference (``add`` never
-    shows a question half-updated parts)."""
-
-    segment: Segment
-    scorer: Scorer
-    composer: Composer
 
 
 class QA:
@@ -96,11 +61,11 @@ class QA:
                 f"corpus must be a spasmqa.Corpus, got {type(corpus).__name__}; use QA.from_corpus(paths)")
         if settings is not None and not isinstance(settings, Settings):
             raise InputTypeError(f"settings must be a spasmqa.Settings, got {type(settings).__name__}")
-        settings = _resolve_punkt(_resolve_auto(settings or Settings(), corpus))
+        settings = resolve_settings(settings or Settings(), corpus, building=True)
         analyzer = Analyzer(stop_words=settings.stop_words, stem=settings.stem, language=settings.language)
         splitter = SentenceSplitter(punkt=settings.punkt, web_rules=settings.web_rules)
         splitter.fit(d.text for d in corpus.values())
-        index = _term_index(settings)
+        index = term_index(settings)
         docs = list(corpus.values())
         if check_workers(workers) > 1:
             from .parallel import IndexOptions, build_parallel
@@ -121,13 +86,13 @@ class QA:
         self.analyzer_ = analyzer
         self.splitter_ = splitter
         self.tables_ = tables
-        self.expander_ = _expander(settings, analyzer, tables)
+        self.expander_ = expander_for(settings, analyzer, tables)
         self._write_lock = threading.Lock()  # serialises add(); questions take no lock
         self._parts = self._make_parts(segment)
 
-    def _make_parts(self, segment: Segment) -> _Parts:
+    def _make_parts(self, segment: Segment) -> Parts:
         s = self.settings
-        return _Parts(segment, Scorer(segment, s, self.expander_),
+        return Parts(segment, Scorer(segment, s, self.expander_),
                       Composer(segment.table, segment.index, s, self.analyzer_, self.expander_))
 
     @classmethod
@@ -142,7 +107,8 @@ class QA:
     # -- construction -----------------------------------------------------
     @classmethod
     def from_corpus(cls, paths: PathLike | Sequence[PathLike] | None = None, *, strict: bool = False,
-                    progress: bool | None = None, workers: int = 1, **options: Any) -> QA:
+                    progress: bool | None = None, workers: int = 1, text_extensions: Iterable[str] | str = (),
+                    **options: Any) -> QA:
         """Load documents and build the index.
 
         Parameters
@@ -156,6 +122,8 @@ class QA:
         progress : bool or None, default=None
             Show a progress bar; ``None`` shows one only for large corpora
             (building with one worker).
+        text_extensions : extensions or comma-separated str, default=()
+            Other file extensions to read as plain text (``".adoc,.tex"``).
         workers : int, default=1
             Processes that split and analyse documents in parallel (a map
             over partitions and a reduce, see :mod:`spasmqa.parallel`); the
@@ -165,7 +133,7 @@ class QA:
             ``unit="document"``, ``near_duplicate=0.9``, ...).
         """
         settings = Settings.from_options(options)
-        corpus = load_corpus(paths, split=settings.split, strict=strict)
+        corpus = load_corpus(paths, split=settings.split, strict=strict, text_extensions=text_extensions)
         return cls(corpus, settings, progress=progress, workers=workers)
 
     @classmethod
@@ -174,6 +142,29 @@ class QA:
         """Build from Python strings (one document each)."""
         return cls(Corpus.from_texts(texts, ids), Settings.from_options(options), progress=progress,
                    workers=workers)
+
+    @classmethod
+    def from_frame(cls, df: Any, *, id: str = "id", text: str = "text", title: str | None = None,
+                   metadata: Sequence[str] | None = None, progress: bool | None = None, workers: int = 1,
+                   **options: Any) -> QA:
+        """Build from a pandas DataFrame: one document per row.
+
+        ``id`` and ``text`` name the columns of ids and texts, ``title`` an
+        optional title column; the other columns (or those named in
+        ``metadata``) become document metadata, usable in ``where=`` filters.
+        A missing or non-text column is an error naming it.
+
+        Examples
+        --------
+        >>> import pandas as pd, spasmqa
+        >>> df = pd.DataFrame({"id": ["a", "b"], "text": ["Heat eases spasms.", "Ice eases swelling."],
+        ...                    "source": ["clinic", "blog"]})
+        >>> qa = spasmqa.QA.from_frame(df)
+        >>> qa.ask("spasms", where={"source": "clinic"}).passages[0].doc_id
+        'a'
+        """
+        corpus = Corpus.from_frame(df, id=id, text=text, title=title, metadata=metadata)
+        return cls(corpus, Settings.from_options(options), progress=progress, workers=workers)
 
     def with_settings(self, **options: Any) -> QA:
         """The same index under other query-time settings, without a rebuild.
@@ -189,9 +180,9 @@ class QA:
         >>> qa.with_settings(weighting="bm25").settings.weighting
         'bm25'
         """
-        settings = _resolve_auto(self.settings.with_query_options(options), self.corpus)
+        settings = resolve_settings(self.settings.with_query_options(options), self.corpus, building=False)
         segment = self._parts.segment
-        index = segment.index.reweighted(**_weighting(settings))
+        index = segment.index.reweighted(**weighting_of(settings))
         other = type(self).__new__(type(self))
         other._assemble(settings, self.corpus, self.analyzer_, self.splitter_, Segment(segment.table, index),
                         load_tables(settings, self.tables_, self.settings))
@@ -227,7 +218,8 @@ class QA:
         return qa.with_settings(**options) if options else qa
 
     def add(self, paths: PathLike | Sequence[PathLike] | None = None, *, texts: Iterable[str] | None = None,
-            ids: Iterable[str] | None = None, strict: bool = False, progress: bool | None = None) -> int:
+            ids: Iterable[str] | None = None, strict: bool = False, progress: bool | None = None,
+            text_extensions: Iterable[str] | str = ()) -> int:
         """Add documents without re-analysing the ones already indexed.
 
         Give either ``paths`` (files and directories, loaded as in
@@ -245,7 +237,7 @@ class QA:
         if (paths is None) == (texts is None):
             raise InputTypeError("give either paths or texts to add()")
         new = Corpus.from_texts(texts, ids) if texts is not None else load_corpus(
-            paths, split=self.settings.split, strict=strict)
+            paths, split=self.settings.split, strict=strict, text_extensions=text_extensions)
         with self._write_lock:
             clash = [d for d in new if d in self.corpus.documents]
             if clash:
@@ -263,14 +255,20 @@ class QA:
         return len(docs)
 
     # -- asking -----------------------------------------------------------
-    def ask_many(self, questions: Sequence[str], k: int = 5) -> list[Answer]:
-        """Answer many questions at once (vectorised scoring).
+    def ask_many(self, questions: Sequence[str], k: int = 5, *, where: Mapping[str, Any] | None = None
+                 ) -> list[Answer]:
+        """Answer many questions.
 
         Parameters
         ----------
         questions : sequence of str
         k : int, default=5
             Maximum number of distinct passages per answer.
+        where : mapping, optional
+            A metadata filter (see :mod:`spasmqa.filters`):
+            ``{"source": "cmake", "year": (2020, None), "lang": ["en", "de"]}``.
+            Only passages found in matching documents are scored; a field no
+            document has is an :class:`~spasmqa.errors.InputError` naming it.
 
         Returns
         -------
@@ -281,16 +279,19 @@ class QA:
             raise InputTypeError("questions must be a list of strings; use ask() for one question")
         questions = [check_question(q, f"questions[{i}]") for i, q in enumerate(questions)]
         parts = self._parts
+        masks = parts.segment.table.masks(where)
+        docs, units = masks if masks is not None else (None, None)
         terms = [self.analyzer_(q) for q in questions]
-        hits = parts.scorer.retrieve(terms, questions, parts.composer.candidates(k))
+        hits = parts.scorer.retrieve(terms, questions, parts.composer.candidates(k), units)
         compose = parts.composer
-        return [compose.answer(q, t, compose.select(u, s, k)) for q, t, (u, s) in zip(questions, terms, hits)]
+        return [compose.answer(q, t, compose.select(u, s, k), docs) for q, t, (u, s) in zip(questions, terms, hits)]
 
-    def ask(self, question: str, k: int = 5) -> Answer:
+    def ask(self, question: str, k: int = 5, *, where: Mapping[str, Any] | None = None) -> Answer:
         """Answer one question: up to ``k`` distinct passages, best first.
 
         A question that shares no term with the corpus (including one made
-        only of stop words) gets an empty answer.
+        only of stop words) gets an empty answer. ``where`` is a metadata
+        filter, as for :meth:`ask_many`.
 
         Raises
         ------
@@ -299,11 +300,11 @@ class QA:
         ValueError
             ``question`` is empty or white space, or ``k < 1``.
         """
-        return self.ask_many([check_question(question)], k)[0]
+        return self.ask_many([check_question(question)], k, where=where)[0]
 
     def search(self, queries: Sequence[str] | Any, k: int = 1000, *,
                level: Literal["unit", "document"] | None = None,
-               aggregate: Literal["max", "sum"] = "max") -> pd.DataFrame:
+               aggregate: Literal["max", "sum"] = "max", where: Mapping[str, Any] | None = None) -> pd.DataFrame:
         """A retrieval run: ``qid, docno, score, rank`` for every query.
 
         Parameters
@@ -318,12 +319,15 @@ class QA:
             doc_id; passage scores are aggregated per document with
             ``aggregate`` (``"max"``: the best passage; ``"sum"``: all
             matching passages). Default: ``"document"``.
+        where : mapping, optional
+            A metadata filter, as for :meth:`ask_many`.
         """
         k = check_k(k)
         by = str(check_choice("level", level or "document", ("unit", "document")))
         how = str(check_choice("aggregate", aggregate, ("max", "sum")))
         parts = self._parts
-        return search_run(parts.scorer, parts.segment.table, self.analyzer_, self.settings.unit, queries, k, by, how)
+        return search_run(parts.scorer, parts.segment.table, self.analyzer_, self.settings.unit, queries, k, by, how,
+                          parts.segment.table.masks(where))
 
     # -- provenance views ---------------------------------------------------
     @property
@@ -370,21 +374,3 @@ class QA:
         s = self.settings
         return (f"<spasmqa.QA: {len(self.corpus)} documents, {self.n_passages} {s.unit}s "
                 f"({self.n_units} distinct), {len(self.index_.vocabulary_)} terms, {s.weighting}>")
-
-
-def _weighting(settings: Settings) -> dict[str, Any]:
-    return {"weighting": settings.weighting, "k1": settings.k1, "b": settings.b,
-            "sublinear_tf": settings.sublinear_tf, "pivot_slope": settings.pivot_slope}
-
-
-def _term_index(settings: Settings):
-    from .index import TermIndex
-
-    return TermIndex(**_weighting(settings))
-
-
-def _expander(settings: Settings, analyzer: Analyzer, tables: Tables) -> Expander | None:
-    if tables.synonyms is None and tables.intents is None:
-        return None
-    return Expander(analyzer, synonyms=tables.synonyms, synonym_weight=settings.synonym_weight,
-                    intents=tables.intents, intent_weight=settings.intent_weight)

@@ -91,7 +91,7 @@ def _per_document(units: np.ndarray, scores: np.ndarray, u2d: sp.csr_matrix, how
 
 
 def search_run(scorer: Scorer, table: PassageTable, analyzer: Analyzer, unit_kind: str, queries: Any, k: int,
-               level: str, aggregate: str) -> pd.DataFrame:
+               level: str, aggregate: str, masks: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
     """The run of :meth:`spasmqa.QA.search` (arguments already checked there)."""
     import pandas as pd
 
@@ -103,8 +103,14 @@ def search_run(scorer: Scorer, table: PassageTable, analyzer: Analyzer, unit_kin
     rows_s: list[np.ndarray] = []
     for i, text in enumerate(texts):
         units, scores = scorer.score_one(analyzer(text), text)
+        if masks is not None:  # a metadata filter: passing units, then passing documents
+            keep = masks[1][units]
+            units, scores = units[keep], scores[keep]
         if u2d is not None:
             units, scores = _per_document(units, scores, u2d, how)
+            if masks is not None:
+                keep = masks[0][units]
+                units, scores = units[keep], scores[keep]
         cols, vals = top_k(units, scores, k)
         rows_q.append(np.full(len(cols), i))
         rows_d.append(cols)

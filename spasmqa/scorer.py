@@ -258,12 +258,20 @@ class Scorer:
             return np.flatnonzero(acc) if cues is None else np.flatnonzero((acc != 0) | (cues != 0))
         return np.sort(np.concatenate(touched)) if touched else _EMPTY_UNITS
 
-    def top(self, terms: Sequence[str], question: str | None, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The top ``k`` (units, scores) of one question: score descending, then unit."""
+    def top(self, terms: Sequence[str], question: str | None, k: int, unit_mask: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+        """The top ``k`` (units, scores) of one question: score descending, then unit.
+
+        ``unit_mask`` (a metadata filter) removes units before the top ``k``
+        are chosen, so a filter never shortens an answer that has matches.
+        """
         units, scores = self.score_one(terms, question)
+        if unit_mask is not None:
+            keep = unit_mask[units]
+            units, scores = units[keep], scores[keep]
         return top_k(units, scores, k)
 
-    def retrieve(self, terms: Sequence[Sequence[str]], questions: Sequence[str], k: int
-                 ) -> list[tuple[np.ndarray, np.ndarray]]:
+    def retrieve(self, terms: Sequence[Sequence[str]], questions: Sequence[str], k: int,
+                 unit_mask: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Top ``k`` (units, scores) per question."""
-        return [self.top(t, q, k) for t, q in zip(terms, questions)]
+        return [self.top(t, q, k, unit_mask) for t, q in zip(terms, questions)]

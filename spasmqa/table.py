@@ -22,6 +22,7 @@ import scipy.sparse as sp
 from .answer import Context, ContextView, Passage, Source, passage_id
 from .corpus import Document
 from .errors import InputError, InputTypeError
+from .filters import MetadataTable
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -67,6 +68,7 @@ class PassageTable:
             setattr(self, f"occ_{name}", _as_array(occurrences[name], dtype))
         self.unit_first_occ = _as_array(first_occ, np.int64)
         self._unit_ids: dict[int, str] = {}
+        self._metadata: MetadataTable | None = None
         self._derive()
 
     occ_doc: np.ndarray
@@ -163,6 +165,26 @@ class PassageTable:
         )
         m.data[:] = 1.0  # a unit twice in one document still counts once
         return m
+
+    # -- filters ------------------------------------------------------------
+    def masks(self, where: Any) -> tuple[np.ndarray, np.ndarray] | None:
+        """(document mask, unit mask) of a metadata filter (see :mod:`spasmqa.filters`);
+        None without one. A unit passes when any of its places is in a passing document."""
+        if not where:
+            return None
+        if self._metadata is None:
+            self._metadata = MetadataTable.from_documents(self.documents)
+        docs = self._metadata.mask(where)
+        units = np.zeros(self.n_units, dtype=bool)
+        units[self.occ_unit[docs[self.occ_doc]]] = True
+        return docs, units
+
+    def first_occ_in(self, u: int, docs: np.ndarray | None) -> int:
+        """Unit ``u``'s first place in a passing document (its first place without a filter)."""
+        if docs is None:
+            return int(self.unit_first_occ[u])
+        occs = self.unit_occ[self.unit_occ_indptr[u]:self.unit_occ_indptr[u + 1]]
+        return int(occs[np.argmax(docs[self.occ_doc[occs]])])
 
     # -- links along which context flows -----------------------------------
     def heading_links(self, scope: int) -> tuple[np.ndarray, np.ndarray]:

@@ -119,7 +119,7 @@ def test_cli_reports_user_errors_but_not_bugs(monkeypatch, capsys):
     assert main(["ask", "what", "--set", "k1=inf"]) == 2
     assert "k1 must be a finite number" in capsys.readouterr().err
 
-    def broken(self, question, k=5):
+    def broken(self, question, k=5, **kwargs):
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(spasmqa.QA, "ask", broken)
@@ -161,7 +161,7 @@ LAYERS = ["_version", "errors", "resources", "safeio", "safearrays", "rwlock", "
           "regexprogram", "saferegex", "languages", "settings", "validation", "markup.common", "markup.markdown",
           "markup.rst", "markup.html", "markup", "corpus.problems", "corpus.documents", "corpus.readers", "corpus.collection",
           "corpus.loading", "corpus", "filters", "analysis", "passages", "answer", "expansion", "weighting", "counts", "topk", "index", "table", "build", "parallel", "sparse_scorer",
-          "scorer", "compose", "runs", "storage_checks", "storage", "qa", "evaluate.irm", "evaluate.measures", "evaluate.files",
+          "scorer", "compose", "runs", "parts", "storage_checks", "storage", "qa", "evaluate.irm", "evaluate.measures", "evaluate.files",
           "evaluate.reports", "evaluate.tuning", "evaluate", "cli", "__main__", "pyterrier", "langchain"]
 
 

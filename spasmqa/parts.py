@@ -1,0 +1,76 @@
+"""What a :class:`~spasmqa.QA` is assembled from: settings made explicit, and the
+query-time parts (scorer, composer) derived from a segment and the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .analysis import Analyzer
+from .build import Segment
+from .compose import Composer
+from .corpus import Corpus
+from .expansion import Expander, Tables
+from .index import TermIndex
+from .resources import default_corpus_path
+from .scorer import Scorer
+from .settings import Settings
+
+__all__ = ["Parts", "expander_for", "resolve_settings", "term_index", "weighting_of"]
+
+
+def _resolve_auto(settings: Settings, corpus: Corpus) -> Settings:
+    """What ``"auto"`` and the language imply, made explicit (and stored with an index).
+
+    ``synonyms="auto"``: the shipped table for the default corpus only. The
+    shipped synonym and intent tables are English: for other languages only
+    tables the user names are used. Punkt ships no parameters offline, so for
+    languages other than English it is trained on the corpus.
+    """
+    changes: dict[str, Any] = {}
+    english = settings.language == "english"
+    if settings.synonyms == "auto":
+        default = str(default_corpus_path())
+        changes["synonyms"] = english and len(corpus) > 0 and all(d.path == default for d in corpus.values())
+    if not english and settings.intents is True:
+        changes["intents"] = False
+    if not english and settings.synonyms is True:
+        changes["synonyms"] = False
+    return replace(settings, **changes) if changes else settings
+
+
+def _resolve_punkt(settings: Settings) -> Settings:
+    return replace(settings, punkt="train") if settings.language != "english" else settings
+
+
+def resolve_settings(settings: Settings, corpus: Corpus, *, building: bool) -> Settings:
+    """Settings with what "auto" and the language imply made explicit."""
+    settings = _resolve_auto(settings, corpus)
+    return _resolve_punkt(settings) if building else settings
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Everything a question uses, swapped as one reference (``add`` never
+    shows a question half-updated parts)."""
+
+    segment: Segment
+    scorer: Scorer
+    composer: Composer
+
+
+
+def weighting_of(settings: Settings) -> dict[str, Any]:
+    return {"weighting": settings.weighting, "k1": settings.k1, "b": settings.b,
+            "sublinear_tf": settings.sublinear_tf, "pivot_slope": settings.pivot_slope}
+
+
+def term_index(settings: Settings) -> TermIndex:
+    return TermIndex(**weighting_of(settings))
+
+
+def expander_for(settings: Settings, analyzer: Analyzer, tables: Tables) -> Expander | None:
+    if tables.synonyms is None and tables.intents is None:
+        return None
+    return Expander(analyzer, synonyms=tables.synonyms, synonym_weight=settings.synonym_weight,
+                    intents=tables.intents, intent_weight=settings.intent_weight)
