@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from speed import synthetic_passages, synthetic_queries  # noqa: E402  (benchmark helpers beside this file)
+from speed import synthetic_passages, synthetic_queries
 
 K = 10
 LIBRARIES = ("spasmqa", "tantivy", "bm25s")
@@ -190,8 +190,8 @@ def _in_process(lib: str, args: tuple) -> dict:
 
 def cold_start(index_dir: str, question: str, repeats: int = 5) -> dict:
     """import + load + first answer in a new process, and the CLI command, best of ``repeats``."""
-    code = ("import time; t=time.perf_counter(); import spasmqa; qa=spasmqa.QA.load(%r); qa.ask(%r); "
-            "print(time.perf_counter()-t)" % (index_dir, question))
+    code = (f"import time; t=time.perf_counter(); import spasmqa; qa=spasmqa.QA.load({index_dir!r}); "
+            f"qa.ask({question!r}); print(time.perf_counter()-t)")
     inside, whole = [], []
     for _ in range(repeats):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -254,7 +254,8 @@ def main() -> None:
 
 
 def render(rows: list[dict]) -> str:
-    lines = ["| corpus | library | build (s) | peak MB | p50 ms | p95 ms | batch q/s | search p50 ms | cold start (s) |",
+    lines = ["| corpus | library | build (s) | peak MB | p50 ms | p95 ms | batch q/s | search p50 ms "
+             "| cold start (s) |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         if "error" in r:

@@ -101,7 +101,8 @@ def main(argv=None) -> int:
         "questions": args.questions,
     }
     table = "\n".join([
-        "| passages | build (CLI, s) | build peak RSS (MB) | index on disk (MB) | load (s) | load / build | answers identical |",
+        "| passages | build (CLI, s) | build peak RSS (MB) | index on disk (MB) | load (s) | load / build "
+        "| answers identical |",
         "|---:|---:|---:|---:|---:|---:|---|",
         f"| {result['passages']:,} | {result['build_s']} | {result['build_peak_rss_mb']} | {result['index_mb']} | "
         f"{result['load_s']} | {result['load_s'] / result['build_s']:.2f} | {identical} ({args.questions} questions) |",

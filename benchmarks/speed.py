@@ -279,7 +279,8 @@ def main(argv=None) -> int:
     rows = []
     qtexts = synthetic_queries(args.queries)
     for n in args.sizes:
-        rows += bench_corpus(f"synthetic {n:,}", synthetic_passages(n), qtexts, args.libraries, args.single, args.queries)
+        rows += bench_corpus(f"synthetic {n:,}", synthetic_passages(n), qtexts, args.libraries, args.single,
+                             args.queries)
     if args.scifact:
         passages, queries = scifact_passages(args.scifact)
         rows += bench_corpus("SciFact sentences", passages, queries, args.libraries, args.single, args.queries)

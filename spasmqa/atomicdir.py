@@ -250,7 +250,7 @@ def _is_stale(path: Path, pid: int) -> bool:
 
 def _leftovers(target: Path) -> list[tuple[Path, str, int]]:
     rx = re.compile(rf"\.{re.escape(target.name)}\.({_TMP}|{_OLD})-(\d+)-[0-9a-f]+")
-    out = []
+    out: list[tuple[Path, str, int]] = []
     try:
         entries = list(os.scandir(target.parent))
     except FileNotFoundError:

@@ -117,7 +117,8 @@ class MetadataTable:
     def _check_type(self, name: str, value: Any, what: str) -> str:
         fam = _family(value)
         if fam not in ("null", "bool", "number", "str"):
-            raise InputTypeError(f"filter on {name!r}: {what} must be a str, number, bool or None, got {type(value).__name__}")
+            raise InputTypeError(f"filter on {name!r}: {what} must be a str, number, bool or None, "
+                                 f"got {type(value).__name__}")
         if isinstance(value, float) and value != value:
             raise InputError(f"filter on {name!r}: {what} is NaN, which equals nothing")
         held = self._families[name]

@@ -20,7 +20,7 @@ Examples
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from .errors import InputError, InputTypeError
 from .resources import data_path
@@ -120,10 +120,10 @@ def stemmer_name(language: str) -> str:
     return language_name(language)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read_list(language: str) -> frozenset[str]:
     text = (STOP_WORDS_DIR / f"{language}.txt").read_text(encoding="utf-8")
-    words = []
+    words: list[str] = []
     for line in text.splitlines():
         line = line.split("#", 1)[0]
         words.extend(w.casefold() for w in line.split())

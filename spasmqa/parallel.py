@@ -68,7 +68,8 @@ def map_partition(docs: Sequence[Document], options: IndexOptions) -> Partition:
     counts = count_rows(occ.collect(docs, unit=options.unit, title_boost=options.title_boost,
                                     splitter=options.splitter, analyzer=analyzer, progress=False),
                         vocabulary, grow=True)
-    arrays = {name: np.asarray(occ.columns[name], dtype=dtype) for name, dtype in OCCURRENCE_SCHEMA.items()}
+    arrays: dict[str, np.ndarray] = {name: np.asarray(occ.columns[name], dtype=dtype)
+                                     for name, dtype in OCCURRENCE_SCHEMA.items()}
     return Partition(n_docs=len(docs), keys=list(occ.key_to_unit), vocabulary=list(vocabulary),
                      counts=sp.csr_matrix(counts, shape=(len(occ.key_to_unit), len(vocabulary))),
                      occurrences=arrays, first_occ=np.asarray(occ.first_occ, dtype=np.int64))
@@ -124,7 +125,8 @@ def partitions(docs: Sequence[Document], n: int) -> Iterator[Sequence[Document]]
     """``docs`` in ``n`` contiguous partitions of about equal text size."""
     sizes = np.cumsum([len(d.text) for d in docs])
     total = int(sizes[-1]) if len(sizes) else 0
-    bounds = np.searchsorted(sizes, [total * i / n for i in range(1, n)], side="right") if total else []
+    bounds: np.ndarray | list[int] = (np.searchsorted(sizes, [total * i / n for i in range(1, n)], side="right")
+                                      if total else [])
     lo = 0
     for hi in [*map(int, bounds), len(docs)]:
         if hi > lo:

@@ -314,9 +314,9 @@ def _web_pieces(text: str, s: int, e: int) -> list[tuple[int, int, bool]]:
     # 1. bullets: cut at each bullet character, dropping it.
     cuts: list[tuple[int, int]] = []
     pos = s
-    for m in _BULLETS.finditer(text, s, e):
-        cuts.append((pos, m.start()))
-        pos = m.end()
+    for bullet in _BULLETS.finditer(text, s, e):
+        cuts.append((pos, bullet.start()))
+        pos = bullet.end()
     cuts.append((pos, e))
     cuts = _merge_short_items(text, cuts)
 

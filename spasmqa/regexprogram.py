@@ -5,8 +5,9 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from re import _constants as C  # type: ignore[attr-defined]
-from re import _parser as P  # type: ignore[attr-defined]
+from re import _constants as C  # type: ignore[attr-defined]  # private sre module, not in typeshed
+from re import _parser as P  # type: ignore[attr-defined]  # private sre module, not in typeshed
+from typing import Any
 
 from .errors import SpasmqaError
 
@@ -36,7 +37,7 @@ def _char(code: int) -> str:
     return f"\\U{code:08x}"
 
 
-def _atom_source(op: object, av: object) -> str:
+def _atom_source(op: Any, av: Any) -> str:
     """Regex source for one single-character item of a parsed pattern."""
     if op is C.LITERAL:
         return _char(av)
@@ -106,7 +107,7 @@ class _Look:
         else:
             m = self.prog.run(text, p, seeds=(p, eol), any_match=True, cache=cache)
             found = m is not None
-            if found:
+            if m is not None:
                 found_q = max(found_q, m[0])
             else:
                 none_from = p
@@ -143,7 +144,7 @@ class _Program:
         for op, av in items:
             self.compile_item(op, av, depth)
 
-    def compile_item(self, op: object, av: object, depth: int) -> None:
+    def compile_item(self, op: Any, av: Any, depth: int) -> None:
         if op in (C.LITERAL, C.NOT_LITERAL, C.ANY, C.IN):
             self.emit(_CHAR, self.pred(op, av))
         elif op is C.AT:
@@ -328,6 +329,7 @@ class _Program:
                 if ins[0] == _CHAR:
                     if i < n and ins[1](ch):
                         if fast:
+                            assert context is not None  # computed above whenever fast and i < n
                             for t in self._closure(pc + 1, context, text, i + 1):
                                 if t not in nseen:
                                     nseen.add(t)

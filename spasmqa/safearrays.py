@@ -63,7 +63,8 @@ class ArraySpec:
     max_items: int = 2**31 - 1
 
 
-def _check_header(name: object, version: tuple[int, int], header: tuple, spec: ArraySpec) -> tuple[tuple[int, ...], np.dtype, int]:
+def _check_header(name: object, version: tuple[int, int], header: tuple,
+                  spec: ArraySpec) -> tuple[tuple[int, ...], np.dtype, int]:
     shape, fortran, dtype = header
     want = np.dtype(spec.dtype)
     if want.hasobject:
@@ -296,7 +297,8 @@ def check_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, shape: 
         columns, finite (and positive) data.
     """
     if (not isinstance(shape, (tuple, list)) or len(shape) != 2
-            or not all(isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) and d >= 0 for d in shape)):
+            or not all(isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) and d >= 0
+                       for d in shape)):
         raise _fail(what, f"has an invalid shape {shape!r}")
     n_rows, n_cols = int(shape[0]), int(shape[1])
     limit = int(np.iinfo(index_dtype).max)

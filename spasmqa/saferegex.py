@@ -88,7 +88,8 @@ class SafePattern:
         if flags & ~_ALLOWED_FLAGS:
             raise UnsafePatternError("only the IGNORECASE, VERBOSE and UNICODE flags are supported")
         prog = _Program(flags)
-        jumps, leads = [], []
+        jumps: list[int] = []
+        leads: list[str] = []
         for k, p in enumerate(self.patterns):
             try:
                 if not isinstance(p, str):
@@ -126,7 +127,8 @@ class SafePattern:
 
     def finditer(self, text: str) -> Iterator[SafeMatch]:
         """Non-overlapping matches, left to right (like :meth:`re.Pattern.finditer`)."""
-        pos, cache = 0, {}
+        pos = 0
+        cache: dict = {}
         while pos <= len(text):
             m = self._prog.run(text, pos, cache=cache)
             if m is None:

@@ -165,10 +165,13 @@ class Scorer:
         nothing), so only they are computed, from the dense buffers that
         still hold every unit's own score.
         """
+        # The ``_has_*`` masks are set exactly when the matching links are.
         h_units, h_vals = (self._links(self._heading, self._has_heading, units, scores)
-                           if self._heading is not None else (_EMPTY_UNITS, np.zeros(0)))
+                           if self._heading is not None and self._has_heading is not None
+                           else (_EMPTY_UNITS, np.zeros(0)))
         a_units, a_vals = (self._links(self._anaphora, self._has_anaphora, units, scores)
-                           if self._anaphora is not None else (_EMPTY_UNITS, np.zeros(0)))
+                           if self._anaphora is not None and self._has_anaphora is not None
+                           else (_EMPTY_UNITS, np.zeros(0)))
         if len(h_units) == 0 and len(a_units) == 0:
             return units, scores
         try:
@@ -180,7 +183,9 @@ class Scorer:
                 own += cue32[targets]
             out = own + hs64[targets]
             if self._anaphora is not None:
-                lead = lead64[targets] - own * self._anaphora[3][targets]
+                anaphora_in = self._anaphora[3]
+                assert anaphora_in is not None  # computed whenever there are anaphora links
+                lead = lead64[targets] - own * anaphora_in[targets]
                 np.maximum(lead, 0.0, out=lead)
                 out += lead
         finally:

@@ -137,8 +137,8 @@ def save_index(path: str | os.PathLike, *, settings: Settings, segment: Segment,
         for name in _TABLES:
             value, loaded = getattr(settings, name), getattr(tables, name)
             if isinstance(value, str) and value != "auto" and loaded is not None:
-                data = {"groups": loaded.groups} if name == "synonyms" else {"intents": loaded.intents}
-                (tmp / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+                payload = {"groups": loaded.groups} if name == "synonyms" else {"intents": loaded.intents}
+                (tmp / f"{name}.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
                 files.append(f"{name}.json")
         if settings.punkt == "train":
             params = splitter.punkt_parameters()

@@ -127,7 +127,7 @@ def _array(arrays: dict[str, Any], name: str, root: Path, length: int) -> np.nda
 def segment_from_arrays(arrays: dict[str, Any], terms: Any, corpus: Corpus, settings: Settings,
                         sizes: dict[str, int], root: Path) -> Segment:
     """Check every array against the manifest and each other, then assemble the segment."""
-    n_docs, n_occ, n_units, n_terms = sizes["documents"], sizes["passages"], sizes["units"], sizes["terms"]
+    _n_docs, n_occ, n_units, n_terms = sizes["documents"], sizes["passages"], sizes["units"], sizes["terms"]
     where = root / "vocabulary.json"
     if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
         raise _fail(where, "is not a list of terms")

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from forge import resign, write_format2
 
 import spasmqa
-from forge import resign, write_format2
-from spasmqa import IndexFormatError, QA
+from spasmqa import QA, IndexFormatError
 from spasmqa.cli import main
 
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from spasmqa.analysis import Analyzer
 from spasmqa.corpus import load_corpus
 from spasmqa.expansion import Expander, IntentTable
-from spasmqa.resources import data_path as default_data_path
 from spasmqa.passages import _WORD, MAX_PASSAGE_CHARS, SentenceSplitter, _dash_cuts, _punkt_blocks_spans
+from spasmqa.resources import data_path as default_data_path
 from spasmqa.saferegex import SafePattern, UnsafePatternError
 
 DATA = Path(__file__).parent / "data"

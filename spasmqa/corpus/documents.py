@@ -7,15 +7,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from .. import markup
 from ..errors import InputError, InputTypeError
 
-PathLike = Union[str, os.PathLike]
+PathLike = str | os.PathLike
 SplitMode = Literal["paragraph", "file"]
 #: A metadata value: a JSON scalar.
-MetadataValue = Union[str, int, float, bool, None]
+MetadataValue = str | int | float | bool | None
 
 _TEXT_SUFFIXES = (".txt",)
 _RECORD_SUFFIXES = (".jsonl", ".csv", ".parquet")

@@ -220,6 +220,7 @@ def load_corpus(
                             problem, category = f"cannot read ({exc.strerror or exc})", "unreadable"
                         if shown_rel != rel and problems and problems[-1].path == shown:
                             problems.pop()  # the file is skipped, not repaired
+                assert problem is not None  # _walk gives a reason for every entry without a path
                 if strict:
                     raise InputError(f"{shown}: {problem}")
                 problems.append(LoadProblem(shown, problem, category, "skipped"))

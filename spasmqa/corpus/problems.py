@@ -84,7 +84,9 @@ def summarize_problems(problems: Sequence[LoadProblem], *, cli: bool = False, li
     --------
     >>> print(summarize_problems([LoadProblem("d/a.adoc", "unsupported file type '.adoc'", "unsupported type"),
     ...                           LoadProblem("d/b.txt", "not valid UTF-8 (byte 3)", "not UTF-8")], cli=True))
-    2 files skipped (1 not UTF-8, 1 unsupported type .adoc): d/a.adoc, d/b.txt; read other extensions as plain text with --ext .adoc, or pass --strict to fail instead
+    ... # doctest: +NORMALIZE_WHITESPACE
+    2 files skipped (1 not UTF-8, 1 unsupported type .adoc): d/a.adoc, d/b.txt;
+    read other extensions as plain text with --ext .adoc, or pass --strict to fail instead
     """
     if not problems:
         return ""
@@ -97,7 +99,8 @@ def summarize_problems(problems: Sequence[LoadProblem], *, cli: bool = False, li
         for category, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             label = category + (" " + ", ".join(exts) if category == "unsupported type" and exts else "")
             reasons.append(f"{count} {label}")
-        names = ", ".join(p.path for p in skipped[:limit]) + (f" and {len(skipped) - limit} more" if len(skipped) > limit else "")
+        more = f" and {len(skipped) - limit} more" if len(skipped) > limit else ""
+        names = ", ".join(p.path for p in skipped[:limit]) + more
         advice = []
         if exts:
             advice.append(
@@ -111,7 +114,8 @@ def summarize_problems(problems: Sequence[LoadProblem], *, cli: bool = False, li
                          ("renamed", "with record ids also found in other files (qualified as file#id)")):
         hit = [p for p in problems if p.action == action]
         if hit:
-            names = ", ".join(p.path for p in hit[:limit]) + (f" and {len(hit) - limit} more" if len(hit) > limit else "")
+            more = f" and {len(hit) - limit} more" if len(hit) > limit else ""
+            names = ", ".join(p.path for p in hit[:limit]) + more
             s = "s" if len(hit) != 1 else ""
             parts.append(f"{len(hit)} file{s} {verb}: {names}")
     if any(p.action == "repaired" for p in problems) and not skipped:

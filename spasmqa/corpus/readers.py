@@ -174,6 +174,11 @@ def metadata_value(value: Any, fix: Callable[[str], str] = lambda s: s) -> Metad
     return fix(str(value))
 
 
+def _fixing(fixer: _Fixer, where: str, field: object) -> Callable[[str], str]:
+    """``fixer`` bound to one field of one record (for :func:`metadata_value`)."""
+    return lambda s: fixer(s, f"{where} {field!r}")
+
+
 def _record_document(record: Mapping[str, object], where: str, path: str | None, fixer: _Fixer,
                      line: int | None = None) -> Document:
     id_key = next((k for k in ("id", "_id", "docno") if k in record), None)
@@ -191,15 +196,14 @@ def _record_document(record: Mapping[str, object], where: str, path: str | None,
     text = fixer(text, f"{where} 'text'")
     title = fixer(title.strip(), f"{where} 'title'") if title else None
     full = f"{title}\n\n{text}" if title else text
-    meta = {}
+    meta: dict[str, MetadataValue] = {}
     for key, value in record.items():
         if key in _RESERVED_FIELDS or key == id_key:
             continue
         if isinstance(value, str):
             meta[fixer(key, f"{where} field name")] = fixer(value, f"{where} {key!r}")
         else:
-            meta[fixer(str(key), f"{where} field name")] = metadata_value(
-                value, lambda s, key=key: fixer(s, f"{where} {key!r}"))
+            meta[fixer(str(key), f"{where} field name")] = metadata_value(value, _fixing(fixer, where, key))
     return Document(doc_id=fixer(str(doc_id), f"{where} 'id'"), text=full, path=path, title=title or None,
                     line_map=_flat_line_map(full, line) if line is not None else (), metadata=meta)
 
@@ -343,7 +347,7 @@ def _frame_documents(
         ids_seen[doc_id] = i
         text = fixer(text, f"{at} {text_col!r}")
         title = fixer(title.strip(), f"{at} {title_col!r}") if title and title.strip() else None
-        meta = {c: metadata_value(cols[c][i], lambda s, c=c, at=at: fixer(s, f"{at} {c!r}")) for c in meta_cols}
+        meta = {c: metadata_value(cols[c][i], _fixing(fixer, at, c)) for c in meta_cols}
         docs.append(Document(doc_id=fixer(doc_id, f"{at} id"), text=f"{title}\n\n{text}" if title else text,
                              path=shown, title=title, metadata=meta))
     return docs

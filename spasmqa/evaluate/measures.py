@@ -42,7 +42,7 @@ def _check_frame(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
 def _one_query(docnos: np.ndarray, scores: np.ndarray, judged: Mapping[str, int],
                measures: Sequence[tuple[str, str, int | None]]) -> dict[str, float]:
     # trec_eval order: score descending, then docno descending.
-    order = sorted(range(len(docnos)), key=lambda i: (-scores[i], _Desc(docnos[i])))
+    order = sorted(range(len(docnos)), key=lambda i: (-scores[i], _Desc(str(docnos[i]))))
     gains = np.array([max(judged.get(docnos[i], 0), 0) for i in order], dtype=np.float64)
     rel = gains >= 1
     n_rel = sum(1 for g in judged.values() if g >= 1)
@@ -60,6 +60,7 @@ def _one_query(docnos: np.ndarray, scores: np.ndarray, judged: Mapping[str, int]
             hit = np.flatnonzero(r)
             out[name] = 1.0 / (hit[0] + 1) if len(hit) else 0.0
         elif kind == "P":
+            assert cut is not None  # parse_measure requires a cut-off for P
             out[name] = float(r.sum()) / cut
         elif kind == "R":
             out[name] = float(r.sum()) / n_rel

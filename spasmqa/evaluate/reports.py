@@ -141,7 +141,7 @@ def evaluate_beir(
         options.setdefault("unit", "document")
         qa = QA(corpus, Settings.from_options(options), workers=workers)
     t1 = time.perf_counter()
-    run = qa.search(queries, k=k, level="document", aggregate=aggregate)  # type: ignore[arg-type]
+    run = qa.search(queries, k=k, level="document", aggregate=aggregate)
     t2 = time.perf_counter()
     if run_out:
         write_run(run, run_out)

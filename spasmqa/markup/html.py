@@ -17,7 +17,8 @@ _HTML_BLOCK = {
 _HTML_LINE = {"li", "br", "tr", "dt", "dd", "option"}
 _HTML_CELL = {"td", "th"}
 _HTML_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_HTML_VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "param", "source", "track", "wbr"}
+_HTML_VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "param", "source", "track",
+              "wbr"}
 
 
 class _HTMLText(HTMLParser):

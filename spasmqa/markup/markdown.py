@@ -89,7 +89,8 @@ def markdown_to_text(source: str) -> Converted:
         nonlocal table, in_list
         if para:
             in_list = bool(_MD_LIST.match(para[0][0])) or (in_list and para[0][0].startswith(" "))
-            b.block([(_md_table_row(t), k) for t, k in para] if table else _inline_lines(para, _md_markup, html.unescape))
+            rows = [(_md_table_row(t), k) for t, k in para] if table else _inline_lines(para, _md_markup, html.unescape)
+            b.block(rows)
         para.clear()
         table = False
 
@@ -152,8 +153,8 @@ def markdown_to_text(source: str) -> Converted:
         quote = _MD_QUOTE.match(line)
         if quote:
             line = line[quote.end():]
-            while _MD_QUOTE.match(line):
-                line = line[_MD_QUOTE.match(line).end():]
+            while (inner := _MD_QUOTE.match(line)) is not None:
+                line = line[inner.end():]
             if not line.strip():
                 flush()
                 i += 1

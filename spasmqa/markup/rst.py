@@ -146,7 +146,8 @@ def rst_to_text(source: str) -> Converted:
             b.block([(_rst_inline(s), lineno)], heading=level_of((lines[i + 1].strip()[0], False)))
             i += 2
             continue
-        if (not para and _rst_is_adornment(line) and len(s) >= 4) or _RST_GRID.match(line) or _RST_SIMPLE_TABLE.match(line):
+        if ((not para and _rst_is_adornment(line) and len(s) >= 4) or _RST_GRID.match(line)
+                or _RST_SIMPLE_TABLE.match(line)):
             # Transition, grid-table border or simple-table border.
             flush()
             i += 1
