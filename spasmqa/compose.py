@@ -20,8 +20,10 @@ from .index import TermIndex
 from .settings import Settings
 from .table import PassageTable
 
-__all__ = ["Composer", "Selection"]
+__all__ = ["MAX_RERANK", "Composer", "Selection"]
 
+#: Candidates compared pairwise for near-duplicates and MMR (a bound on memory: 2048^2 floats).
+MAX_RERANK = 2048
 #: (unit, score, near-duplicate units), best first.
 Selection = list[tuple[int, float, list[int]]]
 
@@ -61,6 +63,12 @@ class Composer:
         units, scores = units[order], scores[order]
         if not (s.near_duplicate < 1.0 or s.mmr_lambda < 1.0):
             return [(int(u), float(v), []) for u, v in zip(units[:k], scores[:k])]
+        # Similarities are pairwise: bound them. Beyond the best MAX_RERANK
+        # candidates (only reached with a very large k), passages follow in
+        # rank order without near-duplicate checks, so k=10**9 costs what
+        # the matches cost, never a matches x matches matrix.
+        units, tail_units, tail_scores = units[:MAX_RERANK], units[MAX_RERANK:], scores[MAX_RERANK:]
+        scores = scores[:MAX_RERANK]
         sims = self._similarities(units)
         chosen: list[int] = []
         dropped: dict[int, list[int]] = {}
@@ -80,7 +88,9 @@ class Composer:
                 dropped.setdefault(dup_of, []).append(int(units[pick]))
                 continue
             chosen.append(pick)
-        return [(int(units[c]), float(scores[c]), dropped.get(c, [])) for c in chosen]
+        picked = [(int(units[c]), float(scores[c]), dropped.get(c, [])) for c in chosen]
+        room = k - len(picked)
+        return picked + [(int(u), float(v), []) for u, v in zip(tail_units[:room], tail_scores[:room])]
 
     def _similarities(self, units: np.ndarray) -> np.ndarray:
         """Cosine similarities between the candidates' unit vectors (dense, small).

@@ -86,3 +86,19 @@ def test_random_corpora_round_trip(tmp_path_factory, docs):
     probe = [d for d in docs if d.strip()][:2] or ["x"]
     for q in probe:
         assert [(p.id, p.score) for p in loaded.ask(q)] == [(p.id, p.score) for p in qa.ask(q)]
+
+
+def test_a_huge_k_costs_no_more_than_the_matches():
+    import tracemalloc
+
+    import spasmqa
+    from spasmqa.compose import MAX_RERANK
+
+    texts = [f"Back spasm note {i}: heat and rest help muscle number {i}." for i in range(3 * MAX_RERANK)]
+    qa = spasmqa.QA.from_texts(texts)
+    tracemalloc.start()
+    answer = qa.ask("back spasm heat rest", k=10**9)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(answer.passages) == len(texts)  # every match, in rank order
+    assert peak < 400 * 2**20  # far below a matches x matches similarity matrix (~2.8 GB here)
