@@ -119,9 +119,9 @@ def search_run(scorer: Scorer, table: PassageTable, analyzer: Analyzer, unit_kin
     di = np.concatenate(rows_d) if rows_d else np.zeros(0, int)
     sc = np.concatenate(rows_s) if rows_s else np.zeros(0)
     if u2d is not None:
-        docnos = np.asarray(table.doc_ids, dtype=object)[di] if len(di) else np.zeros(0, object)
+        docnos = [table.doc_ids[d] for d in di.tolist()]
     else:
-        docnos = np.asarray([table.unit_docno(int(u), unit_kind) for u in di], dtype=object)
-    run = pd.DataFrame({"qid": np.asarray(qids, dtype=object)[qi] if len(qi) else [], "docno": docnos, "score": sc})
-    run["rank"] = run.groupby("qid", sort=False).cumcount() + 1
-    return run[["qid", "docno", "score", "rank"]].reset_index(drop=True)
+        docnos = [table.unit_docno(u, unit_kind) for u in di.tolist()]
+    # Results of a query are contiguous and best first: rank = position within the query.
+    ranks = np.concatenate([np.arange(1, len(r) + 1) for r in rows_q]) if rows_q else np.zeros(0, int)
+    return pd.DataFrame({"qid": [qids[i] for i in qi.tolist()], "docno": docnos, "score": sc, "rank": ranks})
