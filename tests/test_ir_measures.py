@@ -27,7 +27,11 @@ def theirs(run, qrels, measures):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_measure_objects_agree_with_ir_measures(seed):
-    run, qrels = random_case(seed)  # coarse scores (ties) and grades 0-3
+    run, qrels = random_case(seed)  # coarse scores and grades 0-3
+    # Distinct scores: how ir_measures' providers order tied documents depends
+    # on the provider (and for some on hash order, which varies between
+    # processes); spasmqa's tie rule is tested against pytrec_eval elsewhere.
+    run = run.assign(score=run["score"] + 1e-4 * (pd.Series(range(len(run)), index=run.index) % 997))
     measures = OWN + DELEGATED
     ours = evaluate(run, qrels, measures, per_query=True).set_index("qid")
     per_query, means = theirs(run, qrels, measures)
