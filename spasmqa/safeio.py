@@ -147,6 +147,17 @@ def _json_hooks(name: object, max_int_digits: int) -> dict[str, Any]:
     return {"parse_constant": bad_constant, "parse_float": parse_float, "parse_int": parse_int}
 
 
+def _checked_text(raw: bytes, name: object, max_depth: int) -> str:
+    """``raw`` as text, once its JSON nesting depth is known to be within ``max_depth`` (a linear scan)."""
+    depth = json_depth(raw)
+    if depth > max_depth:
+        raise _fail(name, f"JSON nested {depth} levels deep, more than the limit of {max_depth}")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _fail(name, f"is not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+
+
 def parse_jsonl(data: bytes, *, name: object, max_depth: int = 64, max_lines: int | None = None,
                 max_int_digits: int = 30) -> list[Any]:
     """Parse JSON Lines (one JSON value per line; blank lines skipped) from untrusted bytes.
@@ -155,14 +166,7 @@ def parse_jsonl(data: bytes, *, name: object, max_depth: int = 64, max_lines: in
     whole file; errors name the file and the line number. ``max_lines``
     bounds the number of values.
     """
-    raw = bytes(data)
-    depth = json_depth(raw)
-    if depth > max_depth:
-        raise _fail(name, f"JSON nested {depth} levels deep, more than the limit of {max_depth}")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _fail(name, f"is not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+    text = _checked_text(bytes(data), name, max_depth)
     out: list[Any] = []
     decoder = json.JSONDecoder(**_json_hooks(name, max_int_digits))
     for lineno, line in enumerate(text.split("\n"), 1):
@@ -202,13 +206,7 @@ def parse_json(data: bytes | str, *, name: object, max_depth: int = 64, max_int_
         with more than ``max_int_digits`` digits.
     """
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
-    depth = json_depth(raw)
-    if depth > max_depth:
-        raise _fail(name, f"JSON nested {depth} levels deep, more than the limit of {max_depth}")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _fail(name, f"is not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+    text = _checked_text(raw, name, max_depth)
 
     try:
         return json.loads(text, **_json_hooks(name, max_int_digits))
