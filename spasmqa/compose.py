@@ -69,6 +69,41 @@ class Composer:
         # the matches cost, never a matches x matches matrix.
         units, tail_units, tail_scores = units[:MAX_RERANK], units[MAX_RERANK:], scores[MAX_RERANK:]
         scores = scores[:MAX_RERANK]
+        if s.mmr_lambda >= 1.0:
+            picked = self._first_distinct(units, scores, k)
+        else:
+            picked = self._mmr(units, scores, k)
+        room = k - len(picked)
+        return picked + [(int(u), float(v), []) for u, v in zip(tail_units[:room], tail_scores[:room])]
+
+    def _first_distinct(self, units: np.ndarray, scores: np.ndarray, k: int) -> Selection:
+        """The best ``k`` units in rank order, each lower one that is a
+        near-duplicate of a chosen one dropped (and remembered).
+
+        Similarities are computed for a prefix of the candidates that grows
+        only while duplicates are being dropped: usually about ``k`` of them.
+        """
+        s = self.settings
+        size = min(len(units), 2 * k + 4)
+        while True:
+            sims = self._similarities(units[:size])
+            chosen: list[int] = []
+            dropped: dict[int, list[int]] = {}
+            i = 0
+            while i < size and len(chosen) < k:
+                dup_of = next((c for c in chosen if sims[i, c] >= s.near_duplicate), None)
+                if dup_of is not None:
+                    dropped.setdefault(dup_of, []).append(int(units[i]))
+                else:
+                    chosen.append(i)
+                i += 1
+            if len(chosen) >= k or size >= len(units):
+                return [(int(units[c]), float(scores[c]), dropped.get(c, [])) for c in chosen]
+            size = min(len(units), 2 * size)
+
+    def _mmr(self, units: np.ndarray, scores: np.ndarray, k: int) -> Selection:
+        """Maximal marginal relevance over all candidates, with near-duplicates dropped."""
+        s = self.settings
         sims = self._similarities(units)
         chosen: list[int] = []
         dropped: dict[int, list[int]] = {}
@@ -88,9 +123,7 @@ class Composer:
                 dropped.setdefault(dup_of, []).append(int(units[pick]))
                 continue
             chosen.append(pick)
-        picked = [(int(units[c]), float(scores[c]), dropped.get(c, [])) for c in chosen]
-        room = k - len(picked)
-        return picked + [(int(u), float(v), []) for u, v in zip(tail_units[:room], tail_scores[:room])]
+        return [(int(units[c]), float(scores[c]), dropped.get(c, [])) for c in chosen]
 
     def _similarities(self, units: np.ndarray) -> np.ndarray:
         """Cosine similarities between the candidates' unit vectors (dense, small).
