@@ -157,7 +157,7 @@ def test_ablation_benchmark_builds_each_index_once(monkeypatch):
 
 # docs/architecture.md's table, in data-flow order: a module may import only
 # modules listed before it (lazy imports included).
-LAYERS = ["_version", "errors", "resources", "safeio", "safearrays", "rwlock", "atomicdir", "snapshot",
+LAYERS = ["_version", "errors", "resources", "safeio", "safearrays", "atomicdir", "snapshot",
           "regexprogram", "saferegex", "languages", "settings", "validation", "markup.common", "markup.markdown",
           "markup.rst", "markup.html", "markup", "corpus.problems", "corpus.documents", "corpus.readers", "corpus.collection",
           "corpus.loading", "corpus", "filters", "analysis", "passages", "answer", "expansion", "weighting", "counts", "topk", "index", "table", "build", "parallel", "sparse_scorer",

@@ -23,7 +23,6 @@ import spasmqa
 from spasmqa import atomicdir
 from spasmqa.atomicdir import _leftovers, is_index_dir, make_temp_dir, recover, replace_directory
 from spasmqa.errors import IndexFormatError
-from spasmqa.rwlock import RWLock
 from spasmqa.safearrays import ArraySpec, parse_npy
 from spasmqa.snapshot import Snapshot, open_snapshot, read_snapshot
 
@@ -299,96 +298,3 @@ def test_is_index_dir(tmp_path):
     (tmp_path / "z").mkdir()
     (tmp_path / "z" / "manifest.json").symlink_to("/dev/zero")
     assert not is_ours(tmp_path / "z")
-
-
-# ---------------------------------------------------------------- RWLock
-
-def test_rwlock_readers_share_writers_exclude():
-    lock = RWLock()
-    inside, max_inside, broken = [0], [0], []
-    data = [0, 0]
-    guard = threading.Lock()
-
-    def reader():
-        for _ in range(300):
-            with lock.reading():
-                with guard:
-                    inside[0] += 1
-                    max_inside[0] = max(max_inside[0], inside[0])
-                if data[0] != data[1]:
-                    broken.append(tuple(data))
-                time.sleep(0)
-                with guard:
-                    inside[0] -= 1
-
-    def writer():
-        for _ in range(100):
-            with lock.writing():
-                data[0] += 1
-                time.sleep(0)
-                data[1] += 1
-
-    threads = [threading.Thread(target=reader) for _ in range(4)] + [threading.Thread(target=writer) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert broken == [] and data == [200, 200]
-    assert max_inside[0] > 1  # readers did overlap
-
-
-def test_rwlock_prefers_a_waiting_writer_over_new_readers():
-    lock = RWLock()
-    order = []
-    first_reader_in, release_first = threading.Event(), threading.Event()
-
-    def first_reader():
-        with lock.reading():
-            first_reader_in.set()
-            release_first.wait(5)
-        order.append("r1 out")
-
-    def writer():
-        with lock.writing():
-            order.append("w")
-
-    def late_reader():
-        with lock.reading():
-            order.append("r2")
-
-    t1 = threading.Thread(target=first_reader)
-    t1.start()
-    first_reader_in.wait(5)
-    tw = threading.Thread(target=writer)
-    tw.start()
-    while not lock._waiting_writers:  # the writer is queued
-        time.sleep(0.001)
-    t2 = threading.Thread(target=late_reader)
-    t2.start()
-    time.sleep(0.05)
-    assert order == []  # the late reader waits behind the writer
-    release_first.set()
-    for t in (t1, tw, t2):
-        t.join(5)
-    assert order.index("w") < order.index("r2")
-
-
-def test_rwlock_reentrancy():
-    lock = RWLock()
-    with lock.reading():
-        with lock.reading():
-            pass
-        with pytest.raises(RuntimeError, match="reading"), lock.writing():
-            pass
-    with lock.writing(), lock.writing(), lock.reading():
-        pass
-    done = threading.Event()
-
-    def other():
-        with lock.writing():
-            done.set()
-
-    t = threading.Thread(target=other)
-    t.start()
-    t.join(5)
-    assert done.is_set()  # everything was released
