@@ -107,6 +107,8 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="only documents whose metadata FIELD equals VALUE (repeat a field for any of several "
                           "values; FIELD=LO..HI for a range, either end open)")
     ask.add_argument("--ext", metavar=".EXT[,.EXT]", help="with --corpus: also read these extensions as plain text")
+    ask.add_argument("--explain", action="store_true", help="after the answer, each passage's score broken into "
+                                                             "its parts (terms, expansion, context, penalties)")
     ask.add_argument("--strict", action="store_true", help="with --corpus: fail on the first file that cannot "
                                                             "be loaded")
 
@@ -164,6 +166,12 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     answer = qa.ask(args.question, k=args.k, where=_where(args.where))
     print(_format_answer(answer, fmt, qid=args.qid, tag=args.tag, by_document=qa.settings.unit == "document"),
           end="")
+    if args.explain:
+        explanations = [qa.explain(args.question, p) for p in answer.passages]
+        if fmt == "json":
+            print(json.dumps([e.as_dict() for e in explanations], ensure_ascii=False, indent=2))
+        else:
+            print("\n".join(["", "Why these scores:", *(str(e) for e in explanations)]))
     return 0
 
 

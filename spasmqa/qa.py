@@ -31,6 +31,8 @@ from .validation import check_choice, check_k, check_question, check_workers
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from .explain import Explanation
+
 __all__ = ["QA"]
 
 
@@ -328,6 +330,18 @@ class QA:
         parts = self._parts
         return search_run(parts.scorer, parts.segment.table, self.analyzer_, self.settings.unit, queries, k, by, how,
                           parts.segment.table.masks(where))
+
+    def explain(self, question: str, passage: Passage | Source) -> Explanation:
+        """Why ``passage`` scored what it did for ``question``: parts that sum to its score.
+
+        Each question term's contribution (tf, idf, length), synonym groups,
+        intent cues, feedback, heading and reference-back context, and the
+        heading and fragment penalties; and the near-duplicates dropped in
+        its favour (see :mod:`spasmqa.explain`).
+        """
+        from .explain import explain
+
+        return explain(self, question, passage)
 
     # -- provenance views ---------------------------------------------------
     @property

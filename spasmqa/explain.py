@@ -1,0 +1,187 @@
+"""Why a passage got its score: each term's contribution, expansion, context, penalties.
+
+:func:`explain` recomputes one passage's score for one question from the
+reference scorer's definitions (:mod:`spasmqa.sparse_scorer`) and returns it
+as parts that add up to ``passage.score``:
+
+* one part per question term the passage contains: the question's weight
+  of the term times the passage's weight of it (tf, idf and length
+  normalisation, as the weighting defines them);
+* one part per synonym group: the best member the passage contains;
+* one part per intent cue word it contains;
+* pseudo-relevance feedback, when enabled, as one part;
+* heading context (a share of the heading's score) and reference-back
+  context (part of the way towards the antecedent's score);
+* the heading and fragment penalties, as negative parts.
+
+It also says what the near-duplicate step did: the places dropped from the
+answer as near-duplicates of this passage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .answer import Passage, Source
+from .errors import InputError, InputTypeError
+
+QA = Any  # a spasmqa.QA (not imported: the front imports this module)
+
+__all__ = ["Explanation", "Part", "explain"]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One addend of a score: what it is, its value, and how it was computed."""
+
+    kind: str
+    label: str
+    value: float
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "label": self.label, "value": self.value, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A passage's score for a question, as parts that sum to it."""
+
+    question: str
+    passage: Source
+    text: str
+    score: float
+    parts: tuple[Part, ...] = ()
+    near_duplicates: tuple[Source, ...] = field(default=())
+
+    @property
+    def total(self) -> float:
+        return float(sum(p.value for p in self.parts))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "passage": self.passage.as_dict(), "text": self.text,
+                "score": self.score, "total": self.total, "parts": [p.as_dict() for p in self.parts],
+                "near_duplicates": [s.as_dict() for s in self.near_duplicates]}
+
+    def __str__(self) -> str:
+        lines = [f"{self.score:.4f}  {self.text}", f"        {self.passage.doc_id} "
+                 f"[{self.passage.start}:{self.passage.end}]"]
+        for p in self.parts:
+            lines.append(f"  {p.value:+.4f}  {p.kind}: {p.label}" + (f"  ({p.detail})" if p.detail else ""))
+        if self.near_duplicates:
+            places = ", ".join(f"{s.doc_id} [{s.start}:{s.end}]" for s in self.near_duplicates)
+            lines.append(f"  near-duplicates dropped from the answer: {places}")
+        return "\n".join(lines)
+
+
+def _value(row: sp.spmatrix | None, u: int) -> float:
+    return 0.0 if row is None else float(sp.csr_matrix(row)[0, u])
+
+
+def _unit_of(qa: QA, passage: Passage | Source) -> tuple[int, int]:
+    """(unit, occurrence) of a passage or place."""
+    if not isinstance(passage, (Passage, Source)):
+        raise InputTypeError(f"expected a Passage or Source, got {type(passage).__name__}")
+    table = qa.table_
+    d = table._doc_number.get(passage.doc_id)
+    occs = np.flatnonzero(table.occ_doc == d) if d is not None else np.zeros(0, int)
+    here = occs[(table.occ_start[occs] == passage.start) & (table.occ_end[occs] == passage.end)]
+    if len(here) == 0:
+        raise InputError(f"no passage at {passage.doc_id} [{passage.start}:{passage.end}] in this index")
+    o = int(here[0])
+    return int(table.occ_unit[o]), o
+
+
+def _term_detail(qa: QA, t: int, u: int) -> str:
+    index = qa.index_
+    tf = int(index.counts_[t, u])
+    idf = float(index.idf_[t])
+    if index.weighting == "bm25":
+        return (f"tf={tf}, idf={idf:.3f}, length={index.unit_length_[u]:.0f} (average "
+                f"{index.stats_.avgdl:.1f}), k1={index.k1:g}, b={index.b:g}")
+    return f"tf={tf}, idf={idf:.3f}, length-normalised (pivot slope {index.pivot_slope:g})"
+
+
+def explain(qa: QA, question: str, passage: Passage | Source) -> Explanation:
+    """Explain ``passage``'s score for ``question`` (see the module docstring).
+
+    Examples
+    --------
+    >>> import spasmqa
+    >>> qa = spasmqa.QA.from_corpus()
+    >>> p = qa.ask("what causes lower back spasms").passages[0]
+    >>> e = qa.explain("what causes lower back spasms", p)
+    >>> abs(e.total - p.score) < 1e-6
+    True
+    """
+    from .validation import check_question
+
+    question = check_question(question)
+    u, o = _unit_of(qa, passage)
+    scorer = qa.scorer_.reference
+    index, s = scorer.index, qa.settings
+    postings = index.postings_
+    terms = qa.analyzer_(question)
+    groups: Any = ()
+    cues: Any = {}
+    if scorer.expander is not None:
+        groups, cues = scorer.expander.extra_terms(question, terms, index.vocabulary_)
+    parts: list[Part] = []
+    q = index.query_matrix([terms])
+    for j in range(q.indptr[0], q.indptr[1]):
+        t = int(q.indices[j])
+        w = float(postings[t, u])
+        if w:
+            parts.append(Part("term", index.terms_[t], float(q.data[j]) * w,
+                              f"question weight {float(q.data[j]):.3f} × passage weight {w:.3f}; "
+                              + _term_detail(qa, t, u)))
+    own = (q @ postings).tocsr()
+    scores = scorer._with_feedback(q)
+    feedback = _value(scores, u) - _value(own, u)
+    if s.prf and abs(feedback) > 0:
+        parts.append(Part("feedback", "pseudo-relevance feedback terms", feedback,
+                          f"{s.prf_terms} terms of the top {s.prf_docs} passages"))
+    if groups:
+        syn = scorer._synonym_scores([terms], [groups])
+        value = _value(syn, u)
+        if value:
+            names = "; ".join(" / ".join(" ".join(m) for m in g) for g in groups)
+            parts.append(Part("synonyms", names, value, "per group, the best member the passage contains"))
+        scores = (scores + syn).tocsr()
+    if cues and scores.nnz:
+        cue_q = index.weigh_terms([cues], scorer._expansion_norms([terms], [cues]))
+        for j in range(cue_q.indptr[0], cue_q.indptr[1]):
+            t = int(cue_q.indices[j])
+            w = float(postings[t, u])
+            if w:
+                parts.append(Part("intent cue", index.terms_[t], float(cue_q.data[j]) * w,
+                                  f"cue of the question's type, weight {s.intent_weight:g}"))
+        scores = (scores + cue_q @ postings).tocsr()
+    pre = sp.csr_matrix(scores, dtype=np.float64)
+    if pre.nnz and scorer.heading_matrix is not None:
+        share = _value(pre @ scorer.heading_matrix, u)
+        if share:
+            parts.append(Part("heading context", "share of the heading's score", share,
+                              f"{s.heading_weight:g} × the score of the heading above it"))
+    if pre.nnz and scorer.anaphora_matrix is not None:
+        assert scorer._anaphora_in is not None
+        lead = max(0.0, _value(pre @ scorer.anaphora_matrix, u) - _value(pre, u) * float(scorer._anaphora_in[u]))
+        if lead:
+            parts.append(Part("reference-back context", "towards the sentence it refers to", lead,
+                              f"{s.anaphora_weight:g} of the way to the antecedent's score"))
+    raw = float(sum(p.value for p in parts))
+    table = qa.table_
+    for flag, penalty, name in ((table.unit_heading[u], s.heading_penalty, "heading penalty"),
+                                (table.unit_fragment[u], s.fragment_penalty, "fragment penalty")):
+        if flag and penalty > 0:
+            cut = -penalty * raw
+            parts.append(Part("penalty", name, cut, f"a {'heading' if name.startswith('h') else 'fragment'} "
+                                                   f"is lowered by {penalty:g}"))
+            raw += cut
+    near = passage.near_duplicates if isinstance(passage, Passage) else ()
+    return Explanation(question=question, passage=table.source(o), text=table.text(o), score=raw,
+                       parts=tuple(parts), near_duplicates=tuple(near))
