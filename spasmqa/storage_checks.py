@@ -141,6 +141,9 @@ def segment_from_arrays(arrays: dict[str, Any], terms: Any, corpus: Corpus, sett
     data = _array(arrays, "counts_data", root, max(nnz, 0))
     check_csr(indptr, indices, data, (n_terms, n_units), what=str(root / "counts_*.npy"))
     occ = {name: _array(arrays, f"occ_{name}", root, n_occ) for name in OCCURRENCE_SCHEMA}
+    for name, arr in occ.items():  # a bool array holds only the bytes 0 and 1
+        if arr.dtype == np.bool_ and len(arr) and int(arr.view(np.uint8).max()) > 1:
+            raise _fail(root / f"occ_{name}.npy", "a flag holds a byte other than 0 or 1")
     first = _array(arrays, "unit_first_occ", root, n_units)
     docs = list(corpus.values())
     _check_occurrences(occ, first, docs, root)

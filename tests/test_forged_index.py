@@ -87,6 +87,7 @@ ARRAY_ATTACKS = {
     "2-d array": ("occ_start", lambda a: a.reshape(1, -1)),
     "big-endian dtype": ("occ_start", lambda a: a.astype(">i8")),
     "shorter than the manifest says": ("occ_heading", lambda a: a[:-1]),
+    "a flag byte other than 0 or 1": ("occ_fragment", lambda a: a.view(np.uint8).__setitem__(0, 7) or a),
 }
 
 
