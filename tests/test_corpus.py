@@ -286,8 +286,8 @@ def test_problem_summary_is_one_line(tmp_path):
     assert "\n" not in line
     assert line.startswith("6 files skipped (5 unsupported type .adoc, .pdf, 1 binary): ")
     assert "bin.txt" in line and "n0.adoc" in line and "and 3 more" in line
-    assert "--ext .adoc,.pdf" in line and "--strict" in line
-    assert "text_extensions=('.adoc', '.pdf')" in corpus.problem_summary()
+    assert "--ext .adoc, or" in line and "--strict" in line
+    assert "text_extensions=('.adoc',)" in corpus.problem_summary()
     assert summarize_problems([]) == ""
     assert "strict=True" in summarize_problems([LoadProblem("p", "r", "lone surrogates", "repaired")])
 
@@ -326,7 +326,7 @@ def test_cli_prints_one_summary_line(tmp_path, capsys):
         (tmp_path / name).write_text("x", encoding="utf-8")
     assert main(["ask", "cramps", "--corpus", str(tmp_path)]) == 0
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "3 files skipped" in err and "--ext .adoc,.pdf" in err
+    assert err.count("\n") == 1 and "3 files skipped" in err and "--ext .adoc, or" in err
     assert main(["index", str(tmp_path), "--out", str(tmp_path / "idx"), "--no-progress"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("indexed 1 documents") and err.count("\n") == 1 and "3 files skipped" in err
@@ -350,3 +350,12 @@ def test_document_records_round_trip_through_json(tmp_path):
         Document.from_record({"doc_id": "a", "text": "b", "kind": "image"})
     with pytest.raises(TypeError, match="JSON scalar"):
         Document.from_record({"doc_id": "a", "text": "b", "metadata": {"k": [1]}})
+
+
+def test_summary_never_advises_reading_binary_files_as_text():
+    from spasmqa.corpus import LoadProblem, summarize_problems
+
+    line = summarize_problems([LoadProblem("a.png", "unsupported file type '.png'", "unsupported type"),
+                               LoadProblem("b.h", "unsupported file type '.h'", "unsupported type")], cli=True)
+    assert "--ext .h" in line and ".png" in line.split(";")[0]  # reported, but not advised
+    assert ".png" not in line.split(";", 1)[1]

@@ -61,6 +61,13 @@ class LoadProblem:
         return f"{self.path}: {self.reason}"
 
 
+#: Extensions of files that are never text, left out of the --ext advice.
+_BINARY_SUFFIXES = frozenset(
+    ".png .jpg .jpeg .gif .bmp .ico .svgz .webp .tif .tiff .pdf .zip .gz .tgz .bz2 .xz .7z .tar .jar .whl .so "
+    ".dll .dylib .exe .bin .o .a .pyc .class .woff .woff2 .ttf .otf .eot .mp3 .mp4 .wav .ogg .avi .mov .npy .npz "
+    ".parquet .db .sqlite .xls .xlsx .doc .docx .ppt .pptx .odt".split())
+
+
 def summarize_problems(problems: Sequence[LoadProblem], *, cli: bool = False, limit: int = 3) -> str:
     """One line that says what was skipped, repaired or renamed, and what to do.
 
@@ -102,10 +109,11 @@ def summarize_problems(problems: Sequence[LoadProblem], *, cli: bool = False, li
         more = f" and {len(skipped) - limit} more" if len(skipped) > limit else ""
         names = ", ".join(p.path for p in skipped[:limit]) + more
         advice = []
-        if exts:
+        textual = [e for e in exts if e not in _BINARY_SUFFIXES]  # never advise reading images as text
+        if textual:
             advice.append(
-                f"read other extensions as plain text with --ext {','.join(exts)}" if cli
-                else f"read other extensions as plain text with text_extensions={tuple(exts)!r}"
+                f"read other extensions as plain text with --ext {','.join(textual)}" if cli
+                else f"read other extensions as plain text with text_extensions={tuple(textual)!r}"
             )
         advice.append("pass --strict to fail instead" if cli else "pass strict=True to fail instead")
         s = "s" if len(skipped) != 1 else ""
