@@ -222,7 +222,7 @@ class Scorer:
         ptr = self._ptr
         # Where the question's postings cover a good part of the units, a
         # scan of the buffer finds them faster than tracking each one.
-        dense = int((ptr[tids + 1] - ptr[tids]).sum()) * getattr(self, "_n_dense_factor", 8) >= self._n
+        dense = int((ptr[tids + 1] - ptr[tids]).sum()) * 8 >= self._n
         touched: list[np.ndarray] | None = None if dense else []
         try:
             self._accumulate(tids, w64.astype(self._dtype), acc32, seen, touched)
