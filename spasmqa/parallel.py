@@ -134,14 +134,41 @@ def partitions(docs: Sequence[Document], n: int) -> Iterator[Sequence[Document]]
             lo = hi
 
 
+# Documents of the build in progress, inherited by forked workers (copy on
+# write) instead of being pickled to them; set only while a pool runs.
+_FORKED: tuple[Sequence[Document], IndexOptions] | None = None
+
+
+def _map_range(bounds: tuple[int, int]) -> Partition:
+    """:func:`map_partition` on a slice of the documents a forked worker inherited."""
+    assert _FORKED is not None
+    docs, options = _FORKED
+    return map_partition(docs[bounds[0]:bounds[1]], options)
+
+
 def build_parallel(docs: Sequence[Document], options: IndexOptions, index: TermIndex, workers: int,
                    partitions_per_worker: int = 4) -> Segment:
-    """:func:`map_partition` on ``workers`` processes, then :func:`reduce_partitions`."""
-    # fork shares the parent's imported modules (nltk takes a second to
-    # import); elsewhere, spawn.
-    context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    """:func:`map_partition` on ``workers`` processes, then :func:`reduce_partitions`.
+
+    Where processes fork, workers inherit the parent's documents and
+    imported modules (nltk takes a second to import) and receive only the
+    bounds of their partitions; elsewhere (spawn) partitions are pickled.
+    """
+    global _FORKED
     options.splitter.tokenizer_  # noqa: B018  (load Punkt once, before the workers are made)
     chunks = list(partitions(docs, workers * partitions_per_worker))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        parts = list(pool.map(map_partition, chunks, [options] * len(chunks)))
+    if "fork" in mp.get_all_start_methods():
+        bounds, lo = [], 0
+        for chunk in chunks:
+            bounds.append((lo, lo + len(chunk)))
+            lo += len(chunk)
+        _FORKED = (docs, options)
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+                parts = list(pool.map(_map_range, bounds))
+        finally:
+            _FORKED = None
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            parts = list(pool.map(map_partition, chunks, [options] * len(chunks)))
     return reduce_partitions(parts, docs, index)

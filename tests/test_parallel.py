@@ -53,3 +53,12 @@ def test_partitions_cover_every_document_once_in_order():
 def test_bad_worker_counts_are_refused(workers):
     with pytest.raises((ValueError, TypeError), match="workers"):
         spasmqa.QA.from_texts(["a b"], workers=workers)
+
+
+def test_spawned_workers_build_the_same_index(monkeypatch):
+    # Where processes cannot fork, partitions (documents with metadata) are pickled to spawned workers.
+    import multiprocessing
+
+    texts = ["Heat helps a back spasm. Rest a day.", "Ice helps too. Rest a day.", "Stretch daily."] * 3
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    _same_index(spasmqa.QA.from_texts(texts), spasmqa.QA.from_texts(texts, workers=2))
