@@ -135,7 +135,7 @@ def partitions(docs: Sequence[Document], n: int) -> Iterator[Sequence[Document]]
 
 
 # Documents of the build in progress, inherited by forked workers (copy on
-# write) instead of being pickled to them; set only while a pool runs.
+# write) instead of being serialised to them; set only while a pool runs.
 _FORKED: tuple[Sequence[Document], IndexOptions] | None = None
 
 
@@ -152,7 +152,7 @@ def build_parallel(docs: Sequence[Document], options: IndexOptions, index: TermI
 
     Where processes fork, workers inherit the parent's documents and
     imported modules (nltk takes a second to import) and receive only the
-    bounds of their partitions; elsewhere (spawn) partitions are pickled.
+    bounds of their partitions; elsewhere (spawn) partitions are serialised to them.
     """
     global _FORKED
     options.splitter.tokenizer_  # noqa: B018  (load Punkt once, before the workers are made)

@@ -1,7 +1,7 @@
 """Bounded, validating readers for the arrays of a saved index (untrusted input).
 
 * :func:`read_npy` / :func:`parse_npy` -- ``.npy`` arrays whose header is
-  parsed and checked (exact dtype, no objects or pickle, C order, shape,
+  parsed and checked (exact dtype, no Python object arrays, C order, shape,
   item bound, exact file size) before any data is read; optionally
   memory-mapped.
 * :func:`read_npz` -- members of a legacy ``.npz`` (zip) file, with each
@@ -70,7 +70,7 @@ def _check_header(name: object, version: tuple[int, int], header: tuple,
     if want.hasobject:
         raise ValueError("object arrays are never read from an index")
     if dtype.hasobject:
-        raise _fail(name, "holds Python objects (pickle), which are never loaded")
+        raise _fail(name, "holds Python objects (an object dtype), which are never loaded")
     if dtype != want:
         raise _fail(name, f"has dtype {dtype.str}, expected {want.str}")
     if fortran:

@@ -27,7 +27,7 @@ with their units) in time and memory linear in the file sizes, and validates
 the settings with the same rules as user settings. Any failure is an
 :class:`~spasmqa.errors.IndexFormatError` naming the file and the problem.
 Nothing is read from a path named inside an index, and nothing in it is
-executed (no pickle). Checksums catch accidents, not intent: the checks above
+executed (no serialised Python objects). Checksums catch accidents, not intent: the checks above
 are what make a forged index harmless.
 
 **Saving never loses the old index.** The new index is written beside the

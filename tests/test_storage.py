@@ -192,6 +192,9 @@ def test_no_pickle_in_the_package():
         code = f.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(import|from)\s+(pickle|joblib|dill|cloudpickle)\b", code, re.M), f
         assert "allow_pickle=True" not in code.replace(" ", ""), f
+        # Offline and pickle-free: the only mention allowed is numpy's switch turned off.
+        assert "pickle" not in code.replace("allow_pickle=False", "").lower(), f
+        assert "nltk.download" not in code, f
 
 
 def test_add_keeps_ids_and_merges_sources(tmp_path):

@@ -118,8 +118,8 @@ class Document:
         return markup.heading_path(self.headings, offset)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # The read-only metadata mapping does not pickle; a plain dict does
-        # (worker processes receive documents by pickle).
+        # The read-only metadata mapping cannot be serialised for worker
+        # processes; a plain dict can.
         values = tuple(dict(v) if f == "metadata" else v for f, v in ((f.name, getattr(self, f.name))
                                                                      for f in fields(self)))
         return (type(self), values)
