@@ -15,6 +15,7 @@ import numpy as np
 
 from .analysis import Analyzer
 from .answer import Answer, Passage, make_highlighter
+from .counts import row_positions
 from .expansion import Expander
 from .index import TermIndex
 from .settings import Settings
@@ -133,8 +134,7 @@ class Composer:
         never read, is then not 1).
         """
         ptr, terms, vals = self.index.forward_arrays()
-        counts = ptr[units + 1] - ptr[units]
-        pos = np.repeat(ptr[units] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        pos, counts = row_positions(ptr, units)
         cols, inverse, shared = np.unique(terms[pos], return_inverse=True, return_counts=True)
         keep = shared[inverse] > 1
         column = np.cumsum(shared > 1) - 1

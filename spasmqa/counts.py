@@ -1,4 +1,4 @@
-"""Term-count matrices: counting analysed units and stacking blocks of counts."""
+"""Term-count matrices (counting analysed units, stacking blocks) and gathering CSR rows."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["column_sums", "count_rows", "stack_rows"]
+__all__ = ["column_sums", "count_rows", "row_positions", "stack_rows"]
 
 
 def count_rows(token_lists: Iterable[Sequence[str]], vocabulary: dict[str, int], grow: bool) -> sp.csr_matrix:
@@ -62,3 +62,10 @@ def column_sums(values: np.ndarray, like: sp.csr_matrix, n_cols: int) -> np.ndar
     """
     m = sp.csr_matrix((values, like.indices, like.indptr), shape=(like.shape[0], n_cols))
     return np.asarray(m.T @ np.ones(like.shape[0], dtype=values.dtype)).ravel()
+
+
+def row_positions(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in a CSR matrix's ``indices``/``data`` of the entries of ``rows``
+    (concatenated, in row order), and each row's number of entries."""
+    counts = indptr[rows + 1] - indptr[rows]
+    return np.repeat(indptr[rows] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum()), counts

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
+from .counts import row_positions
 from .errors import InputError, InputTypeError
 from .topk import top_k
 from .validation import check_question
@@ -78,8 +79,7 @@ def _per_document(units: np.ndarray, scores: np.ndarray, u2d: sp.csr_matrix, how
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Unit scores aggregated per document: the best unit ("max") or all of them ("sum")."""
     ptr, docs_of = u2d.indptr, u2d.indices
-    counts = ptr[units + 1] - ptr[units]
-    pos = np.repeat(ptr[units] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    pos, counts = row_positions(ptr, units)
     docs = docs_of[pos].astype(np.int64)
     vals = np.repeat(scores, counts)
     if len(docs) == 0:

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .build import Segment
+from .counts import row_positions
 from .expansion import Expander
 from .settings import Settings
 from .sparse_scorer import SparseScorer
@@ -152,8 +153,7 @@ class Scorer:
         src, s = units[m], scores[m]
         if len(src) == 0:
             return _EMPTY_UNITS, np.zeros(0)
-        counts = ptr[src + 1] - ptr[src]
-        pos = np.repeat(ptr[src] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        pos, counts = row_positions(ptr, src)
         return cols[pos].astype(np.int64), np.repeat(s, counts) * vals[pos]
 
     def _context(self, units: np.ndarray, scores: np.ndarray, acc32: np.ndarray, cue32: np.ndarray | None,
