@@ -24,31 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .scorer import Scorer
     from .table import PassageTable
 
-__all__ = ["queries_table", "rowwise_max", "search_run"]
-
-
-def rowwise_max(scores: sp.csr_matrix, u2d: sp.csr_matrix) -> sp.csr_matrix:
-    """Per query row, the best unit score of each document (vectorised).
-
-    Every stored (query, unit, score) entry is expanded to the documents the
-    unit occurs in; the maximum per (query, document) is kept.
-    """
-    scores = scores.tocoo()
-    u2d = u2d.tocsr()
-    per_unit = np.diff(u2d.indptr)[scores.col]
-    rows = np.repeat(scores.row, per_unit)
-    vals = np.repeat(scores.data, per_unit)
-    # Positions in u2d.indices of each unit's documents, concatenated.
-    starts = np.repeat(u2d.indptr[scores.col] - np.cumsum(per_unit) + per_unit, per_unit)
-    docs = u2d.indices[starts + np.arange(len(rows))]
-    n_docs = u2d.shape[1]
-    key = rows.astype(np.int64) * n_docs + docs
-    order = np.lexsort((-vals, key))
-    key, vals = key[order], vals[order]
-    first = np.ones(len(key), dtype=bool)
-    first[1:] = key[1:] != key[:-1]
-    key, vals = key[first], vals[first]
-    return sp.csr_matrix((vals, (key // n_docs, key % n_docs)), shape=(scores.shape[0], n_docs))
+__all__ = ["queries_table", "search_run"]
 
 
 def queries_table(queries: Any) -> tuple[list[str], list[str]]:
