@@ -10,8 +10,8 @@ as parts that add up to ``passage.score``:
 * one part per synonym group: the best member the passage contains;
 * one part per intent cue word it contains;
 * pseudo-relevance feedback, when enabled, as one part;
-* heading context (a share of the heading's score) and reference-back
-  context (part of the way towards the antecedent's score);
+* context: in the passage's best place, part of the way towards its
+  heading's or its antecedent's score (never past it), named by which;
 * the heading and fragment penalties, as negative parts.
 
 It also says what the near-duplicate step did: the places dropped from the
@@ -106,6 +106,27 @@ def _term_detail(qa: QA, t: int, u: int) -> str:
     return f"tf={tf}, idf={idf:.3f}, length-normalised (pivot slope {index.pivot_slope:g})"
 
 
+def _context_part(qa: QA, places: Any, base: np.ndarray, u: int) -> Part | None:
+    """The unit's best place's context bonus, named by what it came from."""
+    mine = np.flatnonzero(places.target == u)
+    got = places.bonuses(mine, base.__getitem__)
+    if len(got.bonus) == 0:
+        return None
+    i = int(np.lexsort((got.occ, -got.bonus))[0])  # the best place (first in corpus order among equals)
+    where = qa.table_.source(int(got.occ[i]))
+    place = int(np.flatnonzero(places.occ == got.occ[i])[0])
+    h, a = int(places.heading[place]), int(places.antecedent[place])
+    hs = float(base[h]) if h >= 0 else 0.0
+    as_ = float(base[a]) if a >= 0 else 0.0
+    s = qa.settings
+    at = f"in {where.doc_id} [{where.start}:{where.end}]"
+    if places.heading_weight * hs >= places.anaphora_weight * (as_ - base[u]):
+        return Part("heading context", "share of the heading's score", float(got.bonus[i]),
+                    f"{s.heading_weight:g} × the score of the heading above it ({hs:.4f}), {at}")
+    return Part("reference-back context", "towards the sentence it refers to", float(got.bonus[i]),
+                f"{s.anaphora_weight:g} of the way to the antecedent's score ({as_:.4f}), {at}")
+
+
 def explain(qa: QA, question: str, passage: Passage | Source) -> Explanation:
     """Explain ``passage``'s score for ``question`` (see the module docstring).
 
@@ -162,17 +183,10 @@ def explain(qa: QA, question: str, passage: Passage | Source) -> Explanation:
                                   f"cue of the question's type, weight {s.intent_weight:g}"))
         scores = (scores + cue_q @ postings).tocsr()
     pre = sp.csr_matrix(scores, dtype=np.float64)
-    if pre.nnz and scorer.heading_matrix is not None:
-        share = _value(pre @ scorer.heading_matrix, u)
-        if share:
-            parts.append(Part("heading context", "share of the heading's score", share,
-                              f"{s.heading_weight:g} × the score of the heading above it"))
-    if pre.nnz and scorer.anaphora_matrix is not None:
-        assert scorer._anaphora_in is not None
-        lead = max(0.0, _value(pre @ scorer.anaphora_matrix, u) - _value(pre, u) * float(scorer._anaphora_in[u]))
-        if lead:
-            parts.append(Part("reference-back context", "towards the sentence it refers to", lead,
-                              f"{s.anaphora_weight:g} of the way to the antecedent's score"))
+    if pre.nnz:
+        context = _context_part(qa, scorer.places, pre.toarray().ravel(), u)
+        if context is not None:
+            parts.append(context)
     raw = float(sum(p.value for p in parts))
     table = qa.table_
     for flag, penalty, name in ((table.unit_heading[u], s.heading_penalty, "heading penalty"),

@@ -282,9 +282,9 @@ class QA:
         questions = [check_question(q, f"questions[{i}]") for i, q in enumerate(questions)]
         parts = self._parts
         masks = parts.segment.table.masks(where)
-        docs, units = masks if masks is not None else (None, None)
+        docs = masks[0] if masks is not None else None
         terms = [self.analyzer_(q) for q in questions]
-        hits = parts.scorer.retrieve(terms, questions, parts.composer.candidates(k), units)
+        hits = parts.scorer.retrieve(terms, questions, parts.composer.candidates(k), masks)
         compose = parts.composer
         return [compose.answer(q, t, compose.select(u, s, k), docs) for q, t, (u, s) in zip(questions, terms, hits)]
 

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
+from .context import PlaceScores
 from .counts import row_positions
 from .errors import InputError, InputTypeError
+from .scorer import with_context
 from .topk import top_k
 from .validation import check_question
 
@@ -51,19 +53,35 @@ def queries_table(queries: Any) -> tuple[list[str], list[str]]:
     return qids, texts
 
 
-def _per_document(units: np.ndarray, scores: np.ndarray, u2d: sp.csr_matrix, how: str
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Unit scores aggregated per document: the best unit ("max") or all of them ("sum")."""
-    ptr, docs_of = u2d.indptr, u2d.indices
-    pos, counts = row_positions(ptr, units)
-    docs = docs_of[pos].astype(np.int64)
-    vals = np.repeat(scores, counts)
-    if len(docs) == 0:
-        return docs, vals
-    order = np.argsort(docs, kind="stable")
-    docs, vals = docs[order], vals[order]
+def _per_document(units: np.ndarray, base: np.ndarray, places: PlaceScores, u2d: sp.csr_matrix,
+                  occ_doc: np.ndarray, how: str, doc_mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Passage scores aggregated per document: the best passage ("max") or all
+    of them ("sum"). A passage counts in a document with its own score plus
+    the best context bonus it has there (not in another document)."""
+    pos, counts = row_positions(u2d.indptr, units)
+    pair_unit = np.concatenate([np.repeat(units, counts), places.unit])
+    pair_doc = np.concatenate([u2d.indices[pos].astype(np.int64), occ_doc[places.occ].astype(np.int64)])
+    pair_val = np.concatenate([np.repeat(base, counts), _own(units, base, places.unit) + places.bonus])
+    if doc_mask is not None:
+        keep = doc_mask[pair_doc]
+        pair_unit, pair_doc, pair_val = pair_unit[keep], pair_doc[keep], pair_val[keep]
+    if len(pair_doc) == 0:
+        return pair_doc, pair_val
+    # Per (document, unit): the best place; then per document: max or sum over units.
+    order = np.lexsort((-pair_val, pair_unit, pair_doc))
+    pair_unit, pair_doc, pair_val = pair_unit[order], pair_doc[order], pair_val[order]
+    first = np.r_[True, (pair_doc[1:] != pair_doc[:-1]) | (pair_unit[1:] != pair_unit[:-1])]
+    docs, vals = pair_doc[first], pair_val[first]
     starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
     return docs[starts], (np.maximum if how == "max" else np.add).reduceat(vals, starts)
+
+
+def _own(units: np.ndarray, base: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Own scores of ``targets`` (0 for units the question's terms did not score)."""
+    if len(units) == 0:
+        return np.zeros(len(targets))
+    pos = np.minimum(np.searchsorted(units, targets), len(units) - 1)
+    return np.where(units[pos] == targets, base[pos], 0.0)
 
 
 def search_run(scorer: Scorer, table: PassageTable, analyzer: Analyzer, unit_kind: str, queries: Any, k: int,
@@ -77,15 +95,15 @@ def search_run(scorer: Scorer, table: PassageTable, analyzer: Analyzer, unit_kin
     rows_q: list[np.ndarray] = []
     rows_d: list[np.ndarray] = []
     rows_s: list[np.ndarray] = []
+    doc_mask = None if masks is None else masks[0]
     for i, text in enumerate(texts):
-        units, scores = scorer.score_one(analyzer(text), text)
-        if masks is not None:  # a metadata filter: passing units, then passing documents
-            keep = masks[1][units]
-            units, scores = units[keep], scores[keep]
+        units, base, places = scorer.score_parts(analyzer(text), text, doc_mask)
         if u2d is not None:
-            units, scores = _per_document(units, scores, u2d, how)
-            if masks is not None:
-                keep = masks[0][units]
+            units, scores = _per_document(units, base, places, u2d, table.occ_doc, how, doc_mask)
+        else:
+            units, scores = with_context(units, base, places)
+            if masks is not None:  # a metadata filter: passing units
+                keep = masks[1][units]
                 units, scores = units[keep], scores[keep]
         cols, vals = top_k(units, scores, k)
         rows_q.append(np.full(len(cols), i))

@@ -18,13 +18,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .build import Segment
-from .counts import row_positions
+from .context import NO_PLACES, PlaceScores, best_per_unit
 from .expansion import Expander
 from .settings import Settings
 from .sparse_scorer import SparseScorer
 from .topk import top_k
 
-__all__ = ["Scorer"]
+__all__ = ["Scorer", "with_context"]
 
 _EMPTY_UNITS = np.zeros(0, dtype=np.int64)
 
@@ -37,6 +37,22 @@ def _sorted_sum(units: np.ndarray, vals: np.ndarray, reduce: np.ufunc) -> tuple[
     units, vals = units[order], vals[order]
     starts = np.flatnonzero(np.r_[True, units[1:] != units[:-1]])
     return units[starts], reduce.reduceat(vals, starts)
+
+
+def with_context(units: np.ndarray, scores: np.ndarray, places: PlaceScores) -> tuple[np.ndarray, np.ndarray]:
+    """Units' scores with their best place's bonus added (units reached only
+    through context are appended)."""
+    targets, best = best_per_unit(places.unit, places.bonus)
+    if len(targets) == 0:
+        return units, scores
+    pos = np.searchsorted(units, targets)
+    found = pos < len(units)
+    found[found] = units[pos[found]] == targets[found]
+    scores = scores.copy()
+    scores[pos[found]] += best[found]
+    if found.all():
+        return units, scores
+    return np.concatenate([units, targets[~found]]), np.concatenate([scores, best[~found]])
 
 
 class Scorer:
@@ -52,28 +68,15 @@ class Scorer:
         self._ptr, self._units, self._weights = postings.indptr, postings.indices, postings.data
         self._dtype = postings.dtype.type
         self._n = index.n_units
-        h, a = self.reference.heading_matrix, self.reference.anaphora_matrix
-        self._heading = None if h is None else (h.indptr, h.indices, h.data)
-        self._anaphora = None if a is None else (a.indptr, a.indices, a.data, self.reference._anaphora_in)
-        # Which units have links leaving them (headings, antecedents).
-        self._has_heading = None if h is None else np.diff(h.indptr) > 0
-        self._has_anaphora = None if a is None else np.diff(a.indptr) > 0
+        self.places = self.reference.places
         self._local = threading.local()
-
-    @property
-    def heading_matrix(self):
-        return self.reference.heading_matrix
-
-    @property
-    def anaphora_matrix(self):
-        return self.reference.anaphora_matrix
 
     def _buffers(self) -> tuple[np.ndarray, ...]:
         """Per-thread dense buffers, all zero (False) between questions."""
         b = getattr(self._local, "buffers", None)
         if b is None:
             n = self._n
-            b = (np.zeros(n, self._dtype), np.zeros(n, self._dtype), np.zeros(n, bool), np.zeros(n), np.zeros(n))
+            b = (np.zeros(n, self._dtype), np.zeros(n, self._dtype), np.zeros(n, bool))
             self._local.buffers = b
         return b
 
@@ -144,60 +147,20 @@ class Scorer:
             return _EMPTY_UNITS, np.zeros(0, self._dtype)
         return _sorted_sum(np.concatenate(gu), np.concatenate(gv), np.add)
 
-    @staticmethod
-    def _links(links: tuple, has_links: np.ndarray, units: np.ndarray, scores: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
-        """(target, contribution) of every link leaving a scored unit, sources ascending."""
-        ptr, cols, vals = links[0], links[1], links[2]
-        m = has_links[units]
-        src, s = units[m], scores[m]
-        if len(src) == 0:
-            return _EMPTY_UNITS, np.zeros(0)
-        pos, counts = row_positions(ptr, src)
-        return cols[pos].astype(np.int64), np.repeat(s, counts) * vals[pos]
+    def _place_bonuses(self, units: np.ndarray, acc32: np.ndarray, cue32: np.ndarray | None,
+                       doc_mask: np.ndarray | None) -> PlaceScores:
+        """Bonuses of the places the scored ``units`` reach (:mod:`spasmqa.context`).
 
-    def _context(self, units: np.ndarray, scores: np.ndarray, acc32: np.ndarray, cue32: np.ndarray | None,
-                 hs64: np.ndarray, lead64: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Heading and reference-back flow: ``s + hs + max(0, lead - s * a_in)``.
-
-        ``units`` are sorted. Only the targets of links from scored units
-        change (a unit with no scored antecedent has ``lead = 0`` and gains
-        nothing), so only they are computed, from the dense buffers that
-        still hold every unit's own score.
+        Only places whose heading or antecedent the question scored can
+        have a bonus, so only they are computed, from the dense buffers
+        that still hold every unit's own score.
         """
-        # The ``_has_*`` masks are set exactly when the matching links are.
-        h_units, h_vals = (self._links(self._heading, self._has_heading, units, scores)
-                           if self._heading is not None and self._has_heading is not None
-                           else (_EMPTY_UNITS, np.zeros(0)))
-        a_units, a_vals = (self._links(self._anaphora, self._has_anaphora, units, scores)
-                           if self._anaphora is not None and self._has_anaphora is not None
-                           else (_EMPTY_UNITS, np.zeros(0)))
-        if len(h_units) == 0 and len(a_units) == 0:
-            return units, scores
-        try:
-            np.add.at(hs64, h_units, h_vals)
-            np.add.at(lead64, a_units, a_vals)
-            targets = np.unique(np.concatenate([h_units, a_units]))
-            own = acc32[targets].astype(np.float64)
-            if cue32 is not None:
-                own += cue32[targets]
-            out = own + hs64[targets]
-            if self._anaphora is not None:
-                anaphora_in = self._anaphora[3]
-                assert anaphora_in is not None  # computed whenever there are anaphora links
-                lead = lead64[targets] - own * anaphora_in[targets]
-                np.maximum(lead, 0.0, out=lead)
-                out += lead
-        finally:
-            hs64[h_units] = 0.0
-            lead64[a_units] = 0.0
-        pos = np.searchsorted(units, targets)
-        found = pos < len(units)
-        found[found] = units[pos[found]] == targets[found]
-        scores[pos[found]] = out[found]
-        if found.all():
-            return units, scores
-        return np.concatenate([units, targets[~found]]), np.concatenate([scores, out[~found]])
+
+        def own(u: np.ndarray) -> np.ndarray:
+            v = acc32[u].astype(np.float64)
+            return v + cue32[u] if cue32 is not None else v
+
+        return self.places.bonuses(self.places.reachable(units), own, doc_mask)
 
     @staticmethod
     def _mark(units: np.ndarray, seen: np.ndarray, touched: list[np.ndarray]) -> None:
@@ -207,18 +170,27 @@ class Scorer:
             touched.append(new)
 
     # -- public ------------------------------------------------------------
-    def score_one(self, terms: Sequence[str], question: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(units, scores) of every unit with a non-zero score, units ascending."""
+    def score_one(self, terms: Sequence[str], question: str | None = None, doc_mask: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """(units, scores) of every unit with a non-zero score; context flows only
+        from places in documents ``doc_mask`` passes (a filter), if given."""
+        return with_context(*self.score_parts(terms, question, doc_mask))
+
+    def score_parts(self, terms: Sequence[str], question: str | None = None, doc_mask: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, PlaceScores]:
+        """(units, own scores) of every unit the question's terms score, units
+        ascending, and the context bonus of every place that has one."""
         if self.settings.prf:
-            scores = self.reference.score([terms], None if question is None else [question])
-            return scores.indices.astype(np.int64), scores.data.astype(np.float64)
+            base, got = self.reference.place_scores(terms, question, doc_mask)
+            units = np.flatnonzero(base)
+            return units, base[units], got
         index = self.index
         tids, w64, own_norm = index.question_terms(terms)
         groups: Sequence = ()
         cues: Mapping[str, float] = {}
         if self.expander is not None and question is not None:
             groups, cues = self.expander.extra_terms(question, terms, index.vocabulary_)
-        acc32, cue32, seen, hs64, lead64 = self._buffers()
+        acc32, cue32, seen = self._buffers()
         ptr = self._ptr
         # Where the question's postings cover a good part of the units, a
         # scan of the buffer finds them faster than tracking each one.
@@ -233,7 +205,7 @@ class Scorer:
                     self._mark(su, seen, touched)
             units = self._units_in(acc32, touched)
             if len(units) == 0:
-                return _EMPTY_UNITS, np.zeros(0)
+                return _EMPTY_UNITS, np.zeros(0), NO_PLACES
             if cues:
                 # Only for questions that matched something (checked above).
                 ctids, cw = self._extra_weights(cues, self._expansion_norm(own_norm, cues))
@@ -242,9 +214,9 @@ class Scorer:
                 scores = acc32[units].astype(np.float64) + cue32[units]
             else:
                 scores = acc32[units].astype(np.float64)
-            if self._heading is not None or self._anaphora is not None:
-                return self._context(units, scores, acc32, cue32 if cues else None, hs64, lead64)
-            return units, scores
+            if len(self.places):
+                return units, scores, self._place_bonuses(units, acc32, cue32 if cues else None, doc_mask)
+            return units, scores, NO_PLACES
         finally:
             if dense:
                 acc32.fill(0)
@@ -263,20 +235,21 @@ class Scorer:
             return np.flatnonzero(acc) if cues is None else np.flatnonzero((acc != 0) | (cues != 0))
         return np.sort(np.concatenate(touched)) if touched else _EMPTY_UNITS
 
-    def top(self, terms: Sequence[str], question: str | None, k: int, unit_mask: np.ndarray | None = None
-            ) -> tuple[np.ndarray, np.ndarray]:
+    def top(self, terms: Sequence[str], question: str | None, k: int,
+            masks: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The top ``k`` (units, scores) of one question: score descending, then unit.
 
-        ``unit_mask`` (a metadata filter) removes units before the top ``k``
-        are chosen, so a filter never shortens an answer that has matches.
+        ``masks`` (document mask, unit mask) of a metadata filter remove units
+        before the top ``k`` are chosen, so a filter never shortens an answer
+        that has matches; context flows only from passing places.
         """
-        units, scores = self.score_one(terms, question)
-        if unit_mask is not None:
-            keep = unit_mask[units]
+        units, scores = self.score_one(terms, question, None if masks is None else masks[0])
+        if masks is not None:
+            keep = masks[1][units]
             units, scores = units[keep], scores[keep]
         return top_k(units, scores, k)
 
     def retrieve(self, terms: Sequence[Sequence[str]], questions: Sequence[str], k: int,
-                 unit_mask: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+                 masks: tuple[np.ndarray, np.ndarray] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Top ``k`` (units, scores) per question."""
-        return [self.top(t, q, k, unit_mask) for t, q in zip(terms, questions)]
+        return [self.top(t, q, k, masks) for t, q in zip(terms, questions)]

@@ -72,9 +72,9 @@ RULES: dict[str, Rule] = {
     "synonym_weight": Rule("number", 0.0, 1000.0),
     "intents": Rule("table"),
     "intent_weight": Rule("number", 0.0, 1000.0),
-    "heading_weight": Rule("number", 0.0, 1000.0),
+    "heading_weight": Rule("number", 0.0, 1.0),
     "heading_scope": Rule("int", 1, 10_000),
-    "anaphora_weight": Rule("number", 0.0, 1000.0),
+    "anaphora_weight": Rule("number", 0.0, 1.0),
     "heading_penalty": Rule("number", 0.0, 1.0),
     "title_boost": Rule("int", 1, 100),
 }
@@ -238,17 +238,21 @@ class Settings:
         duration, symptom, severity, location, when, definition) with the shipped (or
         given) intent table and add that type's answer cue words ("results
         from", "due to" for causes) with weight ``intent_weight``.
-    heading_weight : float, default=0.7
+    heading_weight : float in [0, 1], default=0.7
         Context: a passage also scores this fraction of the score of the
         heading it sits under, if that heading is at most ``heading_scope``
         (default 2) passages before it (a question heading followed by
         bullet answers).
-    anaphora_weight : float, default=0.7
+    anaphora_weight : float in [0, 1], default=0.7
         Context: a passage opening with a reference back ("This muscle ...",
         "They can last ...") moves this fraction of the way towards the
         previous passage's score when that is higher (never past it, so
         documents ranked by their best sentence keep their scores).
         Fragments ("It.", "This is because the spasm.") inherit nothing.
+        In one place a passage gains the larger of its heading and its
+        antecedent bonus, never their sum; a passage found in many places
+        gains its best place's bonus, never a sum over places
+        (:mod:`spasmqa.context`).
     title_boost : int, default=1
         With ``unit="document"``, a document's title terms count this many
         times (the title is part of the text once already; 2 counts it

@@ -25,26 +25,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from .build import Segment
+from .context import ContextPlaces, PlaceScores, best_per_unit
 from .expansion import Expander
 from .index import QUERY_BLOCK
 from .settings import Settings
 from .topk import top_k_rows
 
-__all__ = ["SparseScorer", "link_matrix"]
+__all__ = ["SparseScorer"]
 
 Groups = Sequence[Sequence[Mapping[str, float]]]
-
-
-def link_matrix(r: np.ndarray, c: np.ndarray, weight: float, n_units: int) -> sp.csr_matrix | None:
-    """Sparse (n_units, n_units) with ``weight`` at each (r, c), r != c; repeated
-    pairs are capped at ``weight``."""
-    keep = r != c
-    if weight <= 0 or not keep.any():
-        return None
-    m = sp.coo_matrix((np.full(int(keep.sum()), weight), (r[keep], c[keep])), shape=(n_units, n_units)).tocsr()
-    m.sum_duplicates()
-    np.minimum(m.data, weight, out=m.data)
-    return m
 
 
 class SparseScorer:
@@ -55,19 +44,16 @@ class SparseScorer:
         self.index = segment.index
         self.settings = settings
         self.expander = expander
-        table, n = segment.table, segment.table.n_units
-        # H[h, u]: u sits under heading h; scores flow as S + S @ H.
-        self.heading_matrix = link_matrix(*table.heading_links(settings.heading_scope), settings.heading_weight, n)
-        # A[p, u]: u refers back to p.
-        self.anaphora_matrix = link_matrix(*table.anaphora_links(), settings.anaphora_weight, n)
-        self._anaphora_in = (np.asarray(self.anaphora_matrix.sum(axis=0)).ravel()
-                             if self.anaphora_matrix is not None else None)
+        self.places = ContextPlaces(segment.table, settings.heading_weight, settings.anaphora_weight,
+                                    settings.heading_scope)
 
-    def score(self, terms: Sequence[Sequence[str]], questions: Sequence[str] | None = None) -> sp.csr_matrix:
+    def score(self, terms: Sequence[Sequence[str]], questions: Sequence[str] | None = None,
+              doc_mask: np.ndarray | None = None, *, context: bool = True) -> sp.csr_matrix:
         """Sparse scores ``(n_questions, n_units)`` for analysed questions.
 
         Applies, as configured: synonym and intent expansion (needs the
-        question texts), pseudo-relevance feedback, and context flow.
+        question texts), pseudo-relevance feedback, and context flow (from
+        places in documents ``doc_mask`` passes, if given).
         """
         index = self.index
         groups = cues = None
@@ -85,8 +71,8 @@ class SparseScorer:
             cue_q = index.weigh_terms(cues, self._expansion_norms(terms, cues))
             answered = (np.diff(scores.indptr) > 0).astype(np.float64)
             scores = (scores + sp.diags(answered) @ (cue_q @ index.postings_)).tocsr()
-        if scores.nnz and (self.heading_matrix is not None or self.anaphora_matrix is not None):
-            scores = self._context_flow(scores)
+        if context and scores.nnz and len(self.places):
+            scores = self._context_flow(scores, doc_mask)
         return scores
 
     def _expansion_norms(self, terms: Sequence[Sequence[str]], extra: Sequence[Mapping[str, float]]) -> np.ndarray:
@@ -103,23 +89,29 @@ class SparseScorer:
         norms[norms == 0] = 1.0
         return norms
 
-    def _context_flow(self, scores: sp.csr_matrix) -> sp.csr_matrix:
-        """Add what units inherit from their heading and their antecedent.
+    def _context_flow(self, scores: sp.csr_matrix, doc_mask: np.ndarray | None) -> sp.csr_matrix:
+        """Add what units gain from their best place (see :mod:`spasmqa.context`).
 
-        A unit under a heading adds ``heading_weight`` times the heading's
-        score. A unit that refers back moves ``anaphora_weight`` of the way
-        towards the score of the sentence it refers to, and never past it:
-        ``own + w * max(0, antecedent - own)`` (summed over its places).
+        In each place a unit moves part of the way towards the better of its
+        heading's and its antecedent's own score, never past it; a unit
+        gains its best place's bonus.
         """
-        out = scores
-        if self.heading_matrix is not None:
-            out = out + scores @ self.heading_matrix
-        if self.anaphora_matrix is not None and self._anaphora_in is not None:
-            lead = (scores @ self.anaphora_matrix - scores.multiply(self._anaphora_in[None, :])).tocsr()
-            np.maximum(lead.data, 0.0, out=lead.data)
-            lead.eliminate_zeros()
-            out = out + lead
-        return sp.csr_matrix(out)
+        rows = []
+        every = np.arange(len(self.places))
+        for i in range(scores.shape[0]):
+            base = scores[i].toarray().ravel().astype(np.float64)
+            got = self.places.bonuses(every, base.__getitem__, doc_mask)
+            units, best = best_per_unit(got.unit, got.bonus)
+            base[units] += best
+            rows.append(sp.csr_matrix(base))
+        return sp.csr_matrix(sp.vstack(rows, format="csr"))
+
+    def place_scores(self, terms: Sequence[str], question: str | None, doc_mask: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, PlaceScores]:
+        """Every unit's own score (dense, before context) and the bonus of each place, for one question."""
+        pre = self.score([terms], None if question is None else [question], doc_mask, context=False)
+        base = pre.toarray().ravel().astype(np.float64)
+        return base, self.places.bonuses(np.arange(len(self.places)), base.__getitem__, doc_mask)
 
     def _synonym_scores(self, terms: Sequence[Sequence[str]], groups: Sequence[Groups]) -> sp.csr_matrix:
         """Scores from synonym groups: per group, the best member a unit matches.

@@ -187,22 +187,21 @@ class PassageTable:
         return int(occs[np.argmax(docs[self.occ_doc[occs]])])
 
     # -- links along which context flows -----------------------------------
-    def heading_links(self, scope: int) -> tuple[np.ndarray, np.ndarray]:
-        """(heading unit, unit) pairs: the unit occurs under that heading,
+    def heading_places(self, scope: int) -> tuple[np.ndarray, np.ndarray]:
+        """(occurrence, its heading's occurrence) of every passage under a heading,
         at most ``scope`` passages below it (headings themselves excluded)."""
         o = np.arange(self.n_passages)
         h = self.occ_heading_of
         ok = (h >= 0) & (h != o) & (o - h <= scope) & ~self.occ_heading
-        return self.occ_unit[h[ok]], self.occ_unit[ok]
+        return o[ok], h[ok]
 
-    def anaphora_links(self) -> tuple[np.ndarray, np.ndarray]:
-        """(antecedent unit, unit) pairs: an occurrence of the unit refers back
-        ("This muscle ...") to the passage just before it. Fragments refer to nothing."""
+    def anaphora_places(self) -> np.ndarray:
+        """Occurrences that refer back ("This muscle ...") to the passage just
+        before them in their document. Fragments refer to nothing."""
         if self.n_passages < 2:
-            return np.zeros(0, np.int32), np.zeros(0, np.int32)
+            return np.zeros(0, np.int64)
         o = np.flatnonzero(self.occ_anaphor[1:]) + 1
-        o = o[(self.occ_doc[o - 1] == self.occ_doc[o]) & ~self.occ_fragment[o]]
-        return self.occ_unit[o - 1], self.occ_unit[o]
+        return o[(self.occ_doc[o - 1] == self.occ_doc[o]) & ~self.occ_fragment[o]]
 
     # -- views ---------------------------------------------------------------
     def in_context(self, passage: Passage | Source, sentences: int = 2) -> ContextView:
