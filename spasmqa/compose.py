@@ -9,24 +9,112 @@ are returned.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from .analysis import Analyzer
-from .answer import Answer, Passage, make_highlighter
+from .answer import Answer, Passage, Source, make_highlighter
 from .counts import row_positions
 from .expansion import Expander
 from .index import TermIndex
 from .settings import Settings
 from .table import PassageTable
 
-__all__ = ["MAX_RERANK", "Composer", "Selection"]
+__all__ = ["MAX_RERANK", "Composer", "Selection", "select"]
 
 #: Candidates compared pairwise for near-duplicates and MMR (a bound on memory: 2048^2 floats).
 MAX_RERANK = 2048
 #: (unit, score, near-duplicate units), best first.
 Selection = list[tuple[int, float, list[int]]]
+
+
+def select(s: Settings, units: np.ndarray, scores: np.ndarray, k: int, fragment: Any, heading: Any,
+           similarities: Callable[[np.ndarray], np.ndarray]) -> Selection:
+    """Choose up to ``k`` distinct units from ranked candidates.
+
+    ``fragment[u]`` and ``heading[u]`` are the units' flags and
+    ``similarities(units)`` their pairwise cosine similarities: a segment's
+    own, or those gathered from the shards of a sharded index.
+    """
+    if len(units) == 0:
+        return []
+    scores = scores.copy()
+    if s.fragment_penalty > 0 or s.heading_penalty > 0:
+        factor = np.ones(len(units))
+        factor[fragment[units]] *= 1.0 - s.fragment_penalty
+        factor[heading[units]] *= 1.0 - s.heading_penalty
+        scores = scores * factor
+    # Order: score, then complete sentences before fragments of equal
+    # score, then corpus order (the documented tie rule).
+    order = np.lexsort((units, fragment[units], -scores))
+    units, scores = units[order], scores[order]
+    if not (s.near_duplicate < 1.0 or s.mmr_lambda < 1.0):
+        return [(int(u), float(v), []) for u, v in zip(units[:k], scores[:k])]
+    # Similarities are pairwise: bound them. Beyond the best MAX_RERANK
+    # candidates (only reached with a very large k), passages follow in
+    # rank order without near-duplicate checks, so k=10**9 costs what
+    # the matches cost, never a matches x matches matrix.
+    units, tail_units, tail_scores = units[:MAX_RERANK], units[MAX_RERANK:], scores[MAX_RERANK:]
+    scores = scores[:MAX_RERANK]
+    if s.mmr_lambda >= 1.0:
+        picked = _first_distinct(s, units, scores, k, similarities)
+    else:
+        picked = _mmr(s, units, scores, k, similarities)
+    room = k - len(picked)
+    return picked + [(int(u), float(v), []) for u, v in zip(tail_units[:room], tail_scores[:room])]
+
+
+def _first_distinct(s: Settings, units: np.ndarray, scores: np.ndarray, k: int,
+                    similarities: Callable[[np.ndarray], np.ndarray]) -> Selection:
+    """The best ``k`` units in rank order, each lower one that is a
+    near-duplicate of a chosen one dropped (and remembered).
+
+    Similarities are computed for a prefix of the candidates that grows
+    only while duplicates are being dropped: usually about ``k`` of them.
+    """
+    size = min(len(units), 2 * k + 4)
+    while True:
+        sims = similarities(units[:size])
+        chosen: list[int] = []
+        dropped: dict[int, list[int]] = {}
+        i = 0
+        while i < size and len(chosen) < k:
+            dup_of = next((c for c in chosen if sims[i, c] >= s.near_duplicate), None)
+            if dup_of is not None:
+                dropped.setdefault(dup_of, []).append(int(units[i]))
+            else:
+                chosen.append(i)
+            i += 1
+        if len(chosen) >= k or size >= len(units):
+            return [(int(units[c]), float(scores[c]), dropped.get(c, [])) for c in chosen]
+        size = min(len(units), 2 * size)
+
+
+def _mmr(s: Settings, units: np.ndarray, scores: np.ndarray, k: int,
+         similarities: Callable[[np.ndarray], np.ndarray]) -> Selection:
+    """Maximal marginal relevance over all candidates, with near-duplicates dropped."""
+    sims = similarities(units)
+    chosen: list[int] = []
+    dropped: dict[int, list[int]] = {}
+    remaining = list(range(len(units)))
+    top = scores[0] if scores[0] > 0 else 1.0
+    while remaining and len(chosen) < k:
+        if s.mmr_lambda < 1.0 and chosen:
+            rel = scores[remaining] / top
+            red = sims[np.ix_(remaining, chosen)].max(axis=1)
+            mmr = s.mmr_lambda * rel - (1.0 - s.mmr_lambda) * red
+            pick = remaining[int(np.argmax(mmr))]  # argmax: first of equals = better ranked
+        else:
+            pick = remaining[0]
+        remaining.remove(pick)
+        dup_of = next((c for c in chosen if sims[pick, c] >= s.near_duplicate), None)
+        if dup_of is not None:
+            dropped.setdefault(dup_of, []).append(int(units[pick]))
+            continue
+        chosen.append(pick)
+    return [(int(units[c]), float(scores[c]), dropped.get(c, [])) for c in chosen]
 
 
 class Composer:
@@ -49,82 +137,8 @@ class Composer:
 
     def select(self, units: np.ndarray, scores: np.ndarray, k: int) -> Selection:
         """Choose up to ``k`` distinct units from ranked candidates."""
-        s, table = self.settings, self.table
-        if len(units) == 0:
-            return []
-        scores = scores.copy()
-        if s.fragment_penalty > 0 or s.heading_penalty > 0:
-            factor = np.ones(len(units))
-            factor[table.unit_fragment[units]] *= 1.0 - s.fragment_penalty
-            factor[table.unit_heading[units]] *= 1.0 - s.heading_penalty
-            scores = scores * factor
-        # Order: score, then complete sentences before fragments of equal
-        # score, then corpus order (the documented tie rule).
-        order = np.lexsort((units, table.unit_fragment[units], -scores))
-        units, scores = units[order], scores[order]
-        if not (s.near_duplicate < 1.0 or s.mmr_lambda < 1.0):
-            return [(int(u), float(v), []) for u, v in zip(units[:k], scores[:k])]
-        # Similarities are pairwise: bound them. Beyond the best MAX_RERANK
-        # candidates (only reached with a very large k), passages follow in
-        # rank order without near-duplicate checks, so k=10**9 costs what
-        # the matches cost, never a matches x matches matrix.
-        units, tail_units, tail_scores = units[:MAX_RERANK], units[MAX_RERANK:], scores[MAX_RERANK:]
-        scores = scores[:MAX_RERANK]
-        if s.mmr_lambda >= 1.0:
-            picked = self._first_distinct(units, scores, k)
-        else:
-            picked = self._mmr(units, scores, k)
-        room = k - len(picked)
-        return picked + [(int(u), float(v), []) for u, v in zip(tail_units[:room], tail_scores[:room])]
-
-    def _first_distinct(self, units: np.ndarray, scores: np.ndarray, k: int) -> Selection:
-        """The best ``k`` units in rank order, each lower one that is a
-        near-duplicate of a chosen one dropped (and remembered).
-
-        Similarities are computed for a prefix of the candidates that grows
-        only while duplicates are being dropped: usually about ``k`` of them.
-        """
-        s = self.settings
-        size = min(len(units), 2 * k + 4)
-        while True:
-            sims = self._similarities(units[:size])
-            chosen: list[int] = []
-            dropped: dict[int, list[int]] = {}
-            i = 0
-            while i < size and len(chosen) < k:
-                dup_of = next((c for c in chosen if sims[i, c] >= s.near_duplicate), None)
-                if dup_of is not None:
-                    dropped.setdefault(dup_of, []).append(int(units[i]))
-                else:
-                    chosen.append(i)
-                i += 1
-            if len(chosen) >= k or size >= len(units):
-                return [(int(units[c]), float(scores[c]), dropped.get(c, [])) for c in chosen]
-            size = min(len(units), 2 * size)
-
-    def _mmr(self, units: np.ndarray, scores: np.ndarray, k: int) -> Selection:
-        """Maximal marginal relevance over all candidates, with near-duplicates dropped."""
-        s = self.settings
-        sims = self._similarities(units)
-        chosen: list[int] = []
-        dropped: dict[int, list[int]] = {}
-        remaining = list(range(len(units)))
-        top = scores[0] if scores[0] > 0 else 1.0
-        while remaining and len(chosen) < k:
-            if s.mmr_lambda < 1.0 and chosen:
-                rel = scores[remaining] / top
-                red = sims[np.ix_(remaining, chosen)].max(axis=1)
-                mmr = s.mmr_lambda * rel - (1.0 - s.mmr_lambda) * red
-                pick = remaining[int(np.argmax(mmr))]  # argmax: first of equals = better ranked
-            else:
-                pick = remaining[0]
-            remaining.remove(pick)
-            dup_of = next((c for c in chosen if sims[pick, c] >= s.near_duplicate), None)
-            if dup_of is not None:
-                dropped.setdefault(dup_of, []).append(int(units[pick]))
-                continue
-            chosen.append(pick)
-        return [(int(units[c]), float(scores[c]), dropped.get(c, [])) for c in chosen]
+        table = self.table
+        return select(self.settings, units, scores, k, table.unit_fragment, table.unit_heading, self._similarities)
 
     def _similarities(self, units: np.ndarray) -> np.ndarray:
         """Cosine similarities between the candidates' unit vectors (dense, small).
@@ -149,24 +163,48 @@ class Composer:
         table = self.table
         passages = []
         for rank, (u, score, dups) in enumerate(picked, start=1):
-            o = table.first_occ_in(u, docs)
-            src = table.source(o)
-            text = table.text(o)
             near = tuple(table.source(int(table.unit_first_occ[d])) for d in dups)
-            doc = table.documents[table.occ_doc[o]]
-            passages.append(Passage(
-                text=text, score=score, doc_id=src.doc_id, start=src.start, end=src.end,
-                sources=table.sources(u), rank=rank, id=table.unit_id(u),
-                is_fragment=bool(table.occ_fragment[o]), is_heading=bool(table.occ_heading[o]),
-                near_duplicates=near, context=table.context(o), is_code=doc.kind == "code",
-                line=doc.line_at(src.start) if doc.line_map else None, metadata=doc.metadata,
-            ))
-        best_occ = table.first_occ_in(picked[0][0], docs) if picked else -1
-        text, confidence = self._summary(question, terms, passages, best_occ)
+            passages.append(self.passage(u, docs, rank=rank, score=score, near_duplicates=near,
+                                         sources=table.sources(u)))
+        seen = self.seen_terms(table.first_occ_in(picked[0][0], docs)) if picked else set()
+        return self.compose(question, terms, passages, seen)
+
+    def passage(self, u: int, docs: np.ndarray | None, *, rank: int, score: float,
+                near_duplicates: tuple[Source, ...], sources: tuple[Source, ...]) -> Passage:
+        """Unit ``u`` shown at its first place (in a passing document, with a filter)."""
+        table = self.table
+        o = table.first_occ_in(u, docs)
+        src = table.source(o)
+        doc = table.documents[table.occ_doc[o]]
+        return Passage(
+            text=table.text(o), score=score, doc_id=src.doc_id, start=src.start, end=src.end,
+            sources=sources, rank=rank, id=table.unit_id(u),
+            is_fragment=bool(table.occ_fragment[o]), is_heading=bool(table.occ_heading[o]),
+            near_duplicates=near_duplicates, context=table.context(o), is_code=doc.kind == "code",
+            line=doc.line_at(src.start) if doc.line_map else None, metadata=doc.metadata,
+        )
+
+    def seen_terms(self, o: int) -> set[str]:
+        """What a reader sees of occurrence ``o``: its terms, its heading's and the
+        sentence before's, as index terms (the units' own terms: no re-analysis)."""
+        table = self.table
+        seen_units = [table.occ_unit[o]]
+        h = table.occ_heading_of[o]
+        if h >= 0 and h != o:
+            seen_units.append(table.occ_unit[h])
+        if o > 0 and table.occ_doc[o - 1] == table.occ_doc[o]:
+            seen_units.append(table.occ_unit[o - 1])
+        ptr, term_ids, _ = self.index.forward_arrays()
+        terms_ = self.index.terms_
+        return {terms_[t] for u in seen_units for t in term_ids[ptr[u]:ptr[u + 1]].tolist()}
+
+    def compose(self, question: str, terms: Sequence[str], passages: list[Passage], seen: set[str]) -> Answer:
+        """The answer from its passages and what a reader sees around the best one."""
+        text, confidence = self._summary(question, terms, passages, seen)
         return Answer(question=question, passages=passages, terms=tuple(dict.fromkeys(terms)), text=text,
                       confidence=confidence, _highlight=make_highlighter(self.analyzer.term_of, terms))
 
-    def _summary(self, question: str, terms: Sequence[str], passages: list[Passage], best_occ: int
+    def _summary(self, question: str, terms: Sequence[str], passages: list[Passage], seen: set[str]
                  ) -> tuple[str, float]:
         """Extractive answer text with [n] citations, and a confidence in [0, 1].
 
@@ -183,18 +221,6 @@ class Composer:
         vocab, idf = self.index.vocabulary_, self.index.idf_
         max_idf = self._max_idf
         weights = {t: float(idf[vocab[t]]) if t in vocab else max_idf for t in dict.fromkeys(terms)}
-        # What the reader sees: the passage, its heading and the sentence
-        # before, as index terms (the units' own terms: no re-analysis).
-        table, o = self.table, best_occ
-        seen_units = [table.occ_unit[o]]
-        h = table.occ_heading_of[o]
-        if h >= 0 and h != o:
-            seen_units.append(table.occ_unit[h])
-        if o > 0 and table.occ_doc[o - 1] == table.occ_doc[o]:
-            seen_units.append(table.occ_unit[o - 1])
-        ptr, term_ids, _ = self.index.forward_arrays()
-        terms_ = self.index.terms_
-        seen = {terms_[t] for u in seen_units for t in term_ids[ptr[u]:ptr[u + 1]].tolist()}
         if self.expander is not None:
             covered = self.expander.covered(question, terms, seen)
         else:
