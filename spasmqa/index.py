@@ -28,7 +28,7 @@ from .settings import Params, check_option
 from .topk import top_k, top_k_rows
 from .weighting import bm25_idf, bm25_tf, sublinear, tfidf_idf
 
-__all__ = ["CollectionStats", "QUERY_BLOCK", "TermIndex", "Weighting", "top_k", "top_k_rows"]
+__all__ = ["CollectionStats", "QUERY_BLOCK", "TermIndex", "Weighting", "mean_norm", "top_k", "top_k_rows"]
 
 Weighting = Literal["tfidf", "bm25"]
 QUERY_BLOCK = 256  # questions scored per sparse product; bounds memory
@@ -46,10 +46,18 @@ class CollectionStats:
     n_units: int
     doc_freq: np.ndarray
     total_length: float
+    #: TF-IDF pivoted normalisation: the mean norm over units with terms
+    #: (None: the segment's own, which is the collection's for one segment).
+    pivot: float | None = None
 
     @property
     def avgdl(self) -> float:
         return self.total_length / self.n_units if self.n_units else 1.0
+
+
+def mean_norm(norms: np.ndarray, has_terms: np.ndarray) -> float:
+    """The pivot of pivoted normalisation: the mean norm of the units that have terms."""
+    return float(norms[has_terms].mean()) if has_terms.any() else 1.0
 
 
 class TermIndex(Params):
@@ -186,6 +194,23 @@ class TermIndex(Params):
         self._compute_weights()
         return self
 
+    def unit_norms(self, stats: CollectionStats) -> np.ndarray:
+        """TF-IDF: each unit's L2 norm under ``stats``' idf, before pivoting (what a
+        sharded index averages over all shards for the collection's pivot)."""
+        return self._tfidf_weights(tfidf_idf(stats.doc_freq, stats.n_units))[1]
+
+    def _tfidf_weights(self, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(tf x idf per posting, each unit's L2 norm), in the index dtype."""
+        counts = self.counts_
+        dtype = np.dtype(self.dtype)
+        data = counts.data.astype(dtype)  # tf
+        if self.sublinear_tf:
+            sublinear(data)
+        data *= np.repeat(idf.astype(dtype), np.diff(counts.indptr))
+        norms = np.sqrt(column_sums(data * data, counts, counts.shape[1]))
+        norms[norms == 0] = 1.0
+        return data, norms
+
     def local_stats(self) -> CollectionStats:
         """This index's own collection statistics."""
         return CollectionStats(n_units=int(self.counts_.shape[1]), doc_freq=self.doc_freq_,
@@ -209,27 +234,21 @@ class TermIndex(Params):
         # 80 MB, so weights are computed in place in the index dtype, and the
         # weight matrix shares its index arrays with the count matrix.
         counts, stats = self.counts_, self.stats_
-        n_units = counts.shape[1]
         dtype = np.dtype(self.dtype)
         postings_per_term = np.diff(counts.indptr)
-        data = counts.data.astype(dtype)  # tf
         if self.weighting == "tfidf":
             self.idf_ = tfidf_idf(stats.doc_freq, stats.n_units)
-            if self.sublinear_tf:
-                sublinear(data)
-            data *= np.repeat(self.idf_.astype(dtype), postings_per_term)
-            norms = np.sqrt(column_sums(data * data, counts, n_units))
-            norms[norms == 0] = 1.0
+            data, norms = self._tfidf_weights(self.idf_)
             if self.pivot_slope < 1.0:
                 # Pivoted normalisation (Singhal et al. 1996): divide by a
                 # length that grows more slowly than the unit's L2 norm,
                 # pivoting around the average norm, so long units are not
                 # penalised as much as under cosine normalisation.
-                has_terms = self.unit_length_ > 0
-                pivot = norms[has_terms].mean() if has_terms.any() else 1.0
+                pivot = stats.pivot if stats.pivot is not None else mean_norm(norms, self.unit_length_ > 0)
                 norms = (1.0 - self.pivot_slope) * pivot + self.pivot_slope * norms
             data /= norms.astype(dtype)[counts.indices]
         else:
+            data = counts.data.astype(dtype)  # tf
             self.idf_ = bm25_idf(stats.doc_freq, stats.n_units)
             lengths = self.unit_length_.astype(dtype)[counts.indices]
             bm25_tf(data, lengths, stats.avgdl, self.k1, self.b)
