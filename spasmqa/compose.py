@@ -22,12 +22,18 @@ from .index import TermIndex
 from .settings import Settings
 from .table import PassageTable
 
-__all__ = ["MAX_RERANK", "Composer", "Selection", "select"]
+__all__ = ["MAX_RERANK", "Composer", "Selection", "candidate_count", "select"]
 
 #: Candidates compared pairwise for near-duplicates and MMR (a bound on memory: 2048^2 floats).
 MAX_RERANK = 2048
 #: (unit, score, near-duplicate units), best first.
 Selection = list[tuple[int, float, list[int]]]
+
+
+def candidate_count(s: Settings, k: int) -> int:
+    """How many ranked units selection needs to return ``k``."""
+    reranks = s.near_duplicate < 1 or s.mmr_lambda < 1 or s.fragment_penalty > 0 or s.heading_penalty > 0
+    return max(k, s.candidates) if reranks else k
 
 
 def select(s: Settings, units: np.ndarray, scores: np.ndarray, k: int, fragment: Any, heading: Any,
@@ -131,9 +137,7 @@ class Composer:
 
     def candidates(self, k: int) -> int:
         """How many ranked units selection needs to return ``k``."""
-        s = self.settings
-        reranks = s.near_duplicate < 1 or s.mmr_lambda < 1 or s.fragment_penalty > 0 or s.heading_penalty > 0
-        return max(k, s.candidates) if reranks else k
+        return candidate_count(self.settings, k)
 
     def select(self, units: np.ndarray, scores: np.ndarray, k: int) -> Selection:
         """Choose up to ``k`` distinct units from ranked candidates."""

@@ -173,7 +173,7 @@ def explain(qa: QA, question: str, passage: Passage | Source) -> Explanation:
             names = "; ".join(" / ".join(" ".join(m) for m in g) for g in groups)
             parts.append(Part("synonyms", names, value, "per group, the best member the passage contains"))
         scores = (scores + syn).tocsr()
-    if cues and scores.nnz:
+    if cues and (any(t in index.vocabulary_ for t in terms) or groups):
         cue_q = index.weigh_terms([cues], scorer._expansion_norms([terms], [cues]))
         for j in range(cue_q.indptr[0], cue_q.indptr[1]):
             t = int(cue_q.indices[j])

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from .analysis import Analyzer
-from .answer import Answer, ContextView, Passage, Source
+from .answer import Answer, Passage, Source
 from .build import Segment, build_segment, extend_segment
 from .compose import Composer
 from .corpus import Corpus, PathLike, load_corpus
@@ -26,7 +26,9 @@ from .passages import SentenceSplitter
 from .runs import search_run
 from .scorer import Scorer
 from .settings import Settings
+from .shardfront import ShardedParts, is_sharded_index, open_sharded
 from .validation import check_choice, check_k, check_question, check_workers
+from .views import Views
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -36,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["QA"]
 
 
-class QA:
+class QA(Views):
     """Question answering over a corpus, with provenance.
 
     Build one with :meth:`from_corpus` (files), :meth:`from_texts` (strings)
@@ -90,12 +92,23 @@ class QA:
         self.tables_ = tables
         self.expander_ = expander_for(settings, analyzer, tables)
         self._write_lock = threading.Lock()  # serialises add(); questions take no lock
+        self._shards: ShardedParts | None = None
         self._parts = self._make_parts(segment)
 
     def _make_parts(self, segment: Segment) -> Parts:
         s = self.settings
         return Parts(segment, Scorer(segment, s, self.expander_),
                       Composer(segment.table, segment.index, s, self.analyzer_, self.expander_))
+
+    @classmethod
+    def _from_shards(cls, settings: Settings, corpus: Corpus, splitter: SentenceSplitter,
+                     shards: ShardedParts) -> QA:
+        qa = cls.__new__(cls)
+        qa.settings, qa.corpus, qa.splitter_, qa.tables_ = settings, corpus, splitter, shards.tables
+        qa.analyzer_ = Analyzer(stop_words=settings.stop_words, stem=settings.stem, language=settings.language)
+        qa.expander_ = shards.front.expander
+        qa._write_lock, qa._shards = threading.Lock(), shards
+        return qa
 
     @classmethod
     def from_parts(cls, settings: Settings, corpus: Corpus, splitter: SentenceSplitter, segment: Segment,
@@ -183,6 +196,9 @@ class QA:
         'bm25'
         """
         settings = resolve_settings(self.settings.with_query_options(options), self.corpus, building=False)
+        if self._shards is not None:
+            return QA._from_shards(settings, self.corpus, self.splitter_, self._shards.with_settings(
+                settings, load_tables(settings, self.tables_, self.settings)))
         segment = self._parts.segment
         index = segment.index.reweighted(**weighting_of(settings))
         other = type(self).__new__(type(self))
@@ -197,11 +213,12 @@ class QA:
         """
         from .storage import save_index
 
-        save_index(path, settings=self.settings, segment=self._parts.segment, splitter=self.splitter_,
+        save_index(path, settings=self.settings, segment=self._local().segment, splitter=self.splitter_,
                    tables=self.tables_, overwrite=overwrite)
 
     @classmethod
-    def load(cls, path: PathLike, *, mmap: bool = False, **options: Any) -> QA:
+    def load(cls, path: PathLike, *, mmap: bool = False, client: Any = None, workers: int | None = None,
+             **options: Any) -> QA:
         """Load an index saved with :meth:`save`, optionally with other query-time settings.
 
         A saved index is treated as untrusted input: every file, array and
@@ -212,9 +229,18 @@ class QA:
         arrays instead of reading them (large indexes open at once, and
         processes loading the same index share those pages). ``options`` are
         query-time settings, as for :meth:`with_settings`.
+
+        A sharded index (``spasmqa index --shards``) answers exactly as the
+        unsharded index would; with ``client`` (a ``distributed.Client``) or
+        ``workers`` (a local Dask cluster is started), each worker holds its
+        shards and questions are scattered to them (see :mod:`spasmqa.shardfront`).
         """
         from .storage import load_index
 
+        if is_sharded_index(path):
+            settings, corpus, splitter, shards = open_sharded(path, mmap=bool(mmap), client=client, workers=workers)
+            qa = cls._from_shards(settings, corpus, splitter, shards)
+            return qa.with_settings(**options) if options else qa
         parts = load_index(path, mmap=bool(mmap))
         qa = cls.from_parts(parts.settings, parts.corpus, parts.splitter, parts.segment, parts.tables)
         return qa.with_settings(**options) if options else qa
@@ -240,6 +266,7 @@ class QA:
             raise InputTypeError("give either paths or texts to add()")
         new = Corpus.from_texts(texts, ids) if texts is not None else load_corpus(
             paths, split=self.settings.split, strict=strict, text_extensions=text_extensions)
+        self._local()
         with self._write_lock:
             clash = [d for d in new if d in self.corpus.documents]
             if clash:
@@ -280,10 +307,12 @@ class QA:
         if isinstance(questions, str):
             raise InputTypeError("questions must be a list of strings; use ask() for one question")
         questions = [check_question(q, f"questions[{i}]") for i, q in enumerate(questions)]
+        terms = [self.analyzer_(q) for q in questions]
+        if self._shards is not None:
+            return self._shards.answer_many(questions, terms, k, where)
         parts = self._parts
         masks = parts.segment.table.masks(where)
         docs = masks[0] if masks is not None else None
-        terms = [self.analyzer_(q) for q in questions]
         hits = parts.scorer.retrieve(terms, questions, parts.composer.candidates(k), masks)
         compose = parts.composer
         return [compose.answer(q, t, compose.select(u, s, k), docs) for q, t, (u, s) in zip(questions, terms, hits)]
@@ -327,6 +356,8 @@ class QA:
         k = check_k(k)
         by = str(check_choice("level", level or "document", ("unit", "document")))
         how = str(check_choice("aggregate", aggregate, ("max", "sum")))
+        if self._shards is not None:
+            return self._shards.search_frame(queries, self.analyzer_, self.settings.unit, k, by, how, where)
         parts = self._parts
         return search_run(parts.scorer, parts.segment.table, self.analyzer_, self.settings.unit, queries, k, by, how,
                           parts.segment.table.masks(where))
@@ -341,50 +372,6 @@ class QA:
         """
         from .explain import explain
 
+        if self._shards is not None:
+            return self._shards.explain(question, passage)
         return explain(self, question, passage)
-
-    # -- provenance views ---------------------------------------------------
-    @property
-    def table_(self):
-        """The passage table (occurrences, units, provenance)."""
-        return self._parts.segment.table
-
-    @property
-    def index_(self):
-        """The term index."""
-        return self._parts.segment.index
-
-    @property
-    def scorer_(self) -> Scorer:
-        return self._parts.scorer
-
-    @property
-    def n_passages(self) -> int:
-        """Number of passage occurrences (before de-duplication)."""
-        return self.table_.n_passages
-
-    @property
-    def n_units(self) -> int:
-        """Number of distinct passages (or documents) indexed."""
-        return self.table_.n_units
-
-    def sources(self, unit: int) -> tuple[Source, ...]:
-        """Every place unit ``unit`` occurs, in corpus order."""
-        return self.table_.sources(unit)
-
-    def in_context(self, passage: Passage | Source, sentences: int = 2) -> ContextView:
-        """Show a passage (or any source of one) inside its document: up to
-        ``sentences`` passages before and after it, the passage highlighted.
-
-        The view displays as HTML in a notebook and as text in a terminal.
-        """
-        return self.table_.in_context(passage, sentences)
-
-    def passages_frame(self) -> pd.DataFrame:
-        """Every passage occurrence: ``id, text, doc_id, start, end, unit, is_heading, is_fragment``."""
-        return self.table_.frame()
-
-    def __repr__(self) -> str:
-        s = self.settings
-        return (f"<spasmqa.QA: {len(self.corpus)} documents, {self.n_passages} {s.unit}s "
-                f"({self.n_units} distinct), {len(self.index_.vocabulary_)} terms, {s.weighting}>")

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .scorer import Scorer
     from .table import PassageTable
 
-__all__ = ["queries_table", "search_run"]
+__all__ = ["queries_table", "search_run", "search_scores"]
 
 
 def queries_table(queries: Any) -> tuple[list[str], list[str]]:
@@ -84,6 +84,23 @@ def _own(units: np.ndarray, base: np.ndarray, targets: np.ndarray) -> np.ndarray
     return np.where(units[pos] == targets, base[pos], 0.0)
 
 
+def search_scores(scorer: Scorer, table: PassageTable, terms: Sequence[str], text: str, unit_kind: str,
+                  level: str, aggregate: str, masks: tuple[np.ndarray, np.ndarray] | None,
+                  u2d: sp.csr_matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One query's (unit or document number, score) pairs, unranked."""
+    how = "sum" if unit_kind == "document" else aggregate  # a document unit is one document
+    doc_mask = None if masks is None else masks[0]
+    units, base, places = scorer.score_parts(terms, text, doc_mask)
+    if level == "document":
+        u2d = table.unit_doc_matrix() if u2d is None else u2d
+        return _per_document(units, base, places, u2d, table.occ_doc, how, doc_mask)
+    units, scores = with_context(units, base, places)
+    if masks is not None:  # a metadata filter: passing units
+        keep = masks[1][units]
+        units, scores = units[keep], scores[keep]
+    return units, scores
+
+
 def search_run(scorer: Scorer, table: PassageTable, analyzer: Analyzer, unit_kind: str, queries: Any, k: int,
                level: str, aggregate: str, masks: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
     """The run of :meth:`spasmqa.QA.search` (arguments already checked there)."""
@@ -91,20 +108,11 @@ def search_run(scorer: Scorer, table: PassageTable, analyzer: Analyzer, unit_kin
 
     qids, texts = queries_table(queries)
     u2d = table.unit_doc_matrix() if level == "document" else None
-    how = "sum" if unit_kind == "document" else aggregate  # a document unit is one document
     rows_q: list[np.ndarray] = []
     rows_d: list[np.ndarray] = []
     rows_s: list[np.ndarray] = []
-    doc_mask = None if masks is None else masks[0]
     for i, text in enumerate(texts):
-        units, base, places = scorer.score_parts(analyzer(text), text, doc_mask)
-        if u2d is not None:
-            units, scores = _per_document(units, base, places, u2d, table.occ_doc, how, doc_mask)
-        else:
-            units, scores = with_context(units, base, places)
-            if masks is not None:  # a metadata filter: passing units
-                keep = masks[1][units]
-                units, scores = units[keep], scores[keep]
+        units, scores = search_scores(scorer, table, analyzer(text), text, unit_kind, level, aggregate, masks, u2d)
         cols, vals = top_k(units, scores, k)
         rows_q.append(np.full(len(cols), i))
         rows_d.append(cols)

@@ -204,7 +204,9 @@ class Scorer:
                 if touched is not None:
                     self._mark(su, seen, touched)
             units = self._units_in(acc32, touched)
-            if len(units) == 0:
+            # Cues count for a question that matches something in the
+            # collection: a known term or synonym (see the reference).
+            if len(tids) == 0 and not groups:
                 return _EMPTY_UNITS, np.zeros(0), NO_PLACES
             if cues:
                 # Only for questions that matched something (checked above).

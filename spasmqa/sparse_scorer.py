@@ -63,13 +63,17 @@ class SparseScorer:
         scores = self._with_feedback(index.query_matrix(terms))
         if groups is not None and any(groups):
             scores = (scores + self._synonym_scores(terms, groups)).tocsr()
-        if cues is not None and any(cues) and scores.nnz:
+        if cues is not None and any(cues):
             # Intent cues never make an answer on their own: they count only
-            # for questions whose own terms (or synonyms) match something.
-            # Within such a question they may lift a passage that states the
-            # asked-for relation ("results from") without repeating the words.
+            # for questions whose own terms (or synonyms) match something in
+            # the collection (a known term: every term has postings in some
+            # shard). Within such a question they may lift a passage that
+            # states the asked-for relation ("results from") without
+            # repeating the words.
             cue_q = index.weigh_terms(cues, self._expansion_norms(terms, cues))
-            answered = (np.diff(scores.indptr) > 0).astype(np.float64)
+            vocab = index.vocabulary_
+            answered = np.asarray([any(t in vocab for t in ts) or bool(g)
+                                   for ts, g in zip(terms, groups or [()] * len(terms))], dtype=np.float64)
             scores = (scores + sp.diags(answered) @ (cue_q @ index.postings_)).tocsr()
         if context and scores.nnz and len(self.places):
             scores = self._context_flow(scores, doc_mask)

@@ -1,0 +1,113 @@
+"""A sharded index answers exactly as the unsharded index over the same corpus.
+
+Shards are cut from a built segment in this process (:func:`split_segment`);
+the sharded build on Dask makes the same shards on workers (tests/test_shards_build.py).
+"""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import spasmqa
+from spasmqa.evaluate.reports import load_default_questions
+from spasmqa.qa import QA
+from spasmqa.shardfront import ShardedParts
+from spasmqa.shardserve import split_segment
+
+
+def sharded(qa: QA, n: int) -> QA:
+    seg = qa._parts.segment
+    parts = ShardedParts.in_process(split_segment(seg, n), qa.settings, qa.tables_, seg.index.stats_)
+    return QA._from_shards(qa.settings, qa.corpus, qa.splitter_, parts)
+
+
+def view(answer):
+    return ([(p.id, p.doc_id, p.start, p.end, p.sources, p.near_duplicates, p.context, p.text, p.is_fragment,
+              p.is_heading, p.metadata) for p in answer.passages],
+            [p.score for p in answer.passages], answer.text, answer.confidence)
+
+
+def assert_same_answers(a, b):
+    for x, y in zip(a, b, strict=True):
+        vx, vy = view(x), view(y)
+        assert vx[0] == vy[0], x.question
+        np.testing.assert_allclose(vx[1], vy[1], rtol=0, atol=1e-6)
+        assert vx[2:] == vy[2:]
+
+
+def assert_same_runs(r1, r2):
+    assert list(r1.qid) == list(r2.qid) and list(r1.docno) == list(r2.docno) and list(r1["rank"]) == list(r2["rank"])
+    np.testing.assert_allclose(r1.score.values, r2.score.values, rtol=0, atol=1e-6)
+
+
+QUESTIONS = (list(load_default_questions("labelled")[0]["query"])
+             + list(load_default_questions("check")[0]["query"]))
+
+
+@pytest.fixture(scope="module")
+def default_qa():
+    return QA.from_corpus()
+
+
+@pytest.mark.parametrize("options", [{}, {"weighting": "bm25"}, {"mmr_lambda": 0.7, "fragment_penalty": 0.3},
+                                     {"synonyms": False, "intents": False}])
+@pytest.mark.parametrize("n_shards", [2, 3])
+def test_default_corpus_answers_and_runs_equal_unsharded(default_qa, options, n_shards):
+    qa = default_qa.with_settings(**options) if options else default_qa
+    sq = sharded(default_qa, n_shards)
+    sq = sq.with_settings(**options) if options else sq
+    assert_same_answers(qa.ask_many(QUESTIONS, k=10), sq.ask_many(QUESTIONS, k=10))
+    for level in ("unit", "document"):
+        assert_same_runs(qa.search(QUESTIONS, k=200, level=level), sq.search(QUESTIONS, k=200, level=level))
+
+
+def test_filters_on_shards():
+    import pandas as pd
+
+    texts = [" ".join(QUESTIONS[i:i + 4]) + "." for i in range(0, 60, 4)]
+    df = pd.DataFrame({"id": [f"d{i}" for i in range(len(texts))], "text": texts,
+                       "year": [2000 + i if i % 3 else None for i in range(len(texts))],
+                       "source": ["a" if i < 5 else "b" for i in range(len(texts))]})
+    qa = QA.from_frame(df, metadata=["year", "source"])
+    sq = sharded(qa, 3)
+    for where in ({"source": "a"}, {"source": "b"}, {"year": (2004, 2011)}, {"year": None},
+                  {"source": "b", "year": (None, 2009)}):
+        assert_same_answers(qa.ask_many(QUESTIONS[:12], k=5, where=where), sq.ask_many(QUESTIONS[:12], k=5, where=where))
+        assert_same_runs(qa.search(QUESTIONS[:12], where=where), sq.search(QUESTIONS[:12], where=where))
+    with pytest.raises(spasmqa.InputError, match="unknown metadata field 'lang'"):
+        sq.ask("back pain", where={"lang": "en"})
+
+
+def test_explain_and_views_on_shards(default_qa):
+    sq = sharded(default_qa, 3)
+    q = "what is the QL muscle"
+    for p in sq.ask(q, k=5).passages:
+        e, e0 = sq.explain(q, p), default_qa.explain(q, p)
+        assert abs(e.total - p.score) < 1e-6 and abs(e0.score - e.score) < 1e-9
+    p = sq.ask(q).passages[0]
+    assert str(sq.in_context(p)) == str(default_qa.in_context(p))
+    assert sq.n_units == default_qa.n_units and sq.n_passages == default_qa.n_passages
+    assert "3 shards" in repr(sq)
+    with pytest.raises(spasmqa.InputError, match="sharded"):
+        sq.add(texts=["More text."])
+    with pytest.raises(spasmqa.InputError, match="prf"):
+        sq.with_settings(prf=True)
+
+
+words = st.sampled_from(["alpha", "beta", "gamma", "delta", "spasm", "back", "pain", "heat", "this", "it"])
+sentence = st.lists(words, min_size=1, max_size=7).map(lambda ws: " ".join(ws).capitalize() + ".")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pool=st.lists(sentence, min_size=2, max_size=12),
+       picks=st.lists(st.lists(st.integers(0, 11), min_size=1, max_size=6), min_size=3, max_size=9),
+       n_shards=st.integers(2, 4), weighting=st.sampled_from(["tfidf", "bm25"]),
+       questions=st.lists(st.lists(words, min_size=1, max_size=3).map(" ".join), min_size=1, max_size=4))
+def test_random_corpora_with_duplicates_across_shards(pool, picks, n_shards, weighting, questions):
+    docs = [" ".join(pool[i % len(pool)] for i in pick) for pick in picks]
+    qa = QA.from_texts(docs, weighting=weighting)
+    sq = sharded(qa, min(n_shards, len(docs)))
+    assert_same_answers(qa.ask_many(questions, k=5), sq.ask_many(questions, k=5))
+    assert_same_runs(qa.search(questions, k=50, level="unit"), sq.search(questions, k=50, level="unit"))
+    assert_same_runs(qa.search(questions, k=50), sq.search(questions, k=50))
