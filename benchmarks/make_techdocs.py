@@ -150,6 +150,7 @@ def _inline(text: str) -> str:
             part = part.replace("\\", "\\\\").replace("<", "&lt;").replace("[", "\\[")
             part = re.sub(r"\s*\\\[(\d{1,2})\](?!\()", r"[^\1]", part)  # a footnote reference: [^1]
             # Names that start with an underscore (__slots__, _thread) would read as emphasis: code spans.
+            part = re.sub(r"\*(_+[A-Za-z0-9][\w.]*)\*", r"`\1`", part)
             part = re.sub(r"(?<![\w`*\\])(_+[A-Za-z0-9]\w*)", r"`\1`", part)
             out.append(part)
     return "".join(out)
