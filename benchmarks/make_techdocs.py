@@ -58,7 +58,6 @@ _ADMONITIONS = ("Note:", "Notes:", "Warning:", "See also:", "Caution:", "Importa
 # "exception StopIteration", "definition.__name__", "pdb.run(statement, globals=None, locals=None)".
 _SIGNATURE = re.compile(r"^(?:(?:class|exception|async|await|abstractmethod|classmethod|staticmethod)\s+)?"
                         r"[A-Za-z_][\w.]*(?:\(.*\)|\.[A-Za-z_]\w*)(?:\s*->\s*\S.*)?$")
-_PDB_COMMAND = re.compile(r"^[a-z]+(?:\(\w+\))?(?: [\[\w].*)?$")  # "b(reak) [([filename:]lineno | function)...]"
 _LIST = re.compile(r"^(\* |\d{1,2}\. )")
 _LITERAL = re.compile(r'"([^"\n]+)"')
 
@@ -129,8 +128,7 @@ def _join(lines: list[str]) -> str:
     return text
 
 
-def _code_span(m: re.Match[str]) -> str:
-    body = m.group(1)
+def _code_span(body: str) -> str:
     ticks = "``" if "`" in body else "`"
     pad = " " if body.startswith("`") or body.endswith("`") else ""
     return f"{ticks}{pad}{body}{pad}{ticks}"
@@ -145,7 +143,7 @@ def _inline(text: str) -> str:
     out = []
     for i, part in enumerate(parts):
         if i % 2:
-            out.append(_code_span(re.match(r"(.*)", part, re.S)))  # type: ignore[arg-type]
+            out.append(_code_span(part))
         else:
             part = part.replace("\\", "\\\\").replace("<", "&lt;").replace("[", "\\[")
             part = re.sub(r"\s*\\\[(\d{1,2})\](?!\()", r"[^\1]", part)  # a footnote reference: [^1]
@@ -248,8 +246,7 @@ def convert(text: str) -> str:
         if first in _ADMONITIONS and len(block) == 1 and nxt > indent:
             # "Note:" and its body: the label starts the body's first paragraph.
             stack.append(nxt)
-            out.append(f"**{first}**")
-            out.append("\x00")  # joined with the next paragraph below
+            out.append(f"**{first}**")  # joined with the next paragraph below
             i += 1
             continue
         marker = _LIST.match(first)
@@ -282,8 +279,6 @@ def convert(text: str) -> str:
     # Tidy: one blank line between blocks, headings and fences set apart, "Note:" joined.
     md: list[str] = []
     for line in out:
-        if line == "\x00":
-            continue
         if md and md[-1].startswith("**") and md[-1].endswith(":**") and line and not line.startswith(("#", "```")):
             md[-1] = md[-1] + " " + line
             continue
