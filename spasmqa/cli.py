@@ -130,7 +130,12 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--beir", metavar="DIR", help="a BEIR data set directory (corpus.jsonl, queries.jsonl, qrels/)")
     ev.add_argument("--split", default="test", help="qrels split for --beir (default: test)")
     ev.add_argument("--questions", default="labelled", metavar="SET",
-                    help="without --beir: 'labelled' (default), 'check', or a JSONL file of the same format")
+                    help="without --beir: a shipped question set, 'labelled' (default) or 'check' (on the shipped "
+                         "corpus) or 'techdocs' (on the Python reference corpus shipped for it), or a JSONL file of "
+                         "the same format (on --corpus, else the shipped corpus)")
+    ev.add_argument("--corpus", nargs="+", metavar="PATH",
+                    help="without --beir: the files or directories the questions are judged on "
+                         "(default: the question set's own corpus)")
     ev.add_argument("--weighting", choices=["tfidf", "bm25"], default=None)
     ev.add_argument("--unit", choices=["passage", "document"], default=None,
                     help="index whole documents (default for --beir) or sentence passages")
@@ -235,7 +240,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         report = evaluate_beir(args.beir, split=args.split, k=args.k, run_out=args.run_out, workers=args.workers,
                                index=args.index, **options)
     else:
-        report = evaluate_default(k=args.k, run_out=args.run_out, questions=args.questions, **options)
+        report = evaluate_default(k=args.k, run_out=args.run_out, questions=args.questions, corpus=args.corpus,
+                                  **options)
     if args.json:
         print(json.dumps(report, indent=2))
     else:

@@ -149,9 +149,13 @@ def test_ablation_benchmark_builds_each_index_once(monkeypatch):
     real = spasmqa.QA.from_corpus
     monkeypatch.setattr(spasmqa.QA, "from_corpus", lambda **kw: builds.append(kw) or real(**kw))
     quality.DEFAULT_INDEXES.build = lambda fixed: spasmqa.QA.from_corpus(**fixed)
+    techdocs = spasmqa.resources.techdocs_corpus_path()
+    quality.TECHDOCS_INDEXES.build = lambda fixed: spasmqa.QA.from_corpus(paths=techdocs, **fixed)
     rows = quality.run_ablation(log=lambda *a: None)
     distinct = {tuple(sorted((k, v) for k, v in o.items() if k in INDEX_OPTIONS)) for _, o in quality.ABLATION}
-    assert len(builds) == len(distinct) < len(quality.ABLATION)
+    # Once per corpus: the default corpus (labelled, check) and the techdocs corpus.
+    assert len(builds) == 2 * len(distinct) and len(distinct) < len(quality.ABLATION)
+    assert sum(b.get("paths") == techdocs for b in builds) == len(distinct)
     assert rows[0]["nDCG@5 all"] > rows[1]["nDCG@5 all"]  # the defaults beat every feature off
 
 

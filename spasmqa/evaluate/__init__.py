@@ -25,24 +25,28 @@ The test suite checks every measure against pytrec_eval.
 from .files import read_beir, read_qrels, read_queries, read_run, write_qrels, write_run
 from .measures import DEFAULT_MEASURES, evaluate, parse_measure
 from .reports import (
+    QUESTION_SET_CORPORA,
     QUESTION_SETS,
     answers_to_run,
     evaluate_beir,
     evaluate_default,
     format_table,
     load_default_questions,
+    question_set_corpus,
 )
 from .tuning import tune
 
 __all__ = [
     "DEFAULT_MEASURES",
     "QUESTION_SETS",
+    "QUESTION_SET_CORPORA",
     "answers_to_run",
     "evaluate",
     "evaluate_beir",
     "evaluate_default",
     "format_table",
     "load_default_questions",
+    "question_set_corpus",
     "parse_measure",
     "read_beir",
     "read_qrels",

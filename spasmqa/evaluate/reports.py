@@ -14,19 +14,40 @@ import pandas as pd
 
 from ..answer import Answer, passage_id
 from ..errors import InputError
-from ..resources import data_path
+from ..resources import data_path, default_corpus_path
 from .files import _lines, read_beir, write_run
 from .measures import DEFAULT_MEASURES, evaluate
 
-__all__ = ["QUESTION_SETS", "answers_to_run", "evaluate_beir", "evaluate_default", "format_table",
-           "load_default_questions"]
+__all__ = ["QUESTION_SETS", "QUESTION_SET_CORPORA", "answers_to_run", "evaluate_beir", "evaluate_default",
+           "format_table", "load_default_questions", "question_set_corpus"]
 
-# The question sets shipped for the default corpus (see the README).
-QUESTION_SETS = {"labelled": "questions.jsonl", "check": "questions_check.jsonl"}
+# The question sets shipped with spasmqa (see the README): name -> file in spasmqa/data.
+QUESTION_SETS = {"labelled": "questions.jsonl", "check": "questions_check.jsonl",
+                 "techdocs": "questions_techdocs.jsonl"}
+# The corpus each set is judged on, where it is not the default corpus: name -> path in spasmqa/data.
+QUESTION_SET_CORPORA = {"techdocs": "techdocs/pages"}
+
+
+def question_set_corpus(questions: str | os.PathLike | None = None) -> Path:
+    """The corpus a question set is judged on.
+
+    ``"techdocs"``: the techdocs corpus (Python reference topics,
+    :func:`spasmqa.resources.techdocs_corpus_path`); any other set, shipped
+    (``"labelled"``, ``"check"``) or a JSONL file: the default corpus.
+
+    Examples
+    --------
+    >>> question_set_corpus("techdocs").parts[-2:]
+    ('techdocs', 'pages')
+    >>> question_set_corpus("check").name
+    'back_spasms.txt'
+    """
+    name = str(questions or "labelled")
+    return data_path(QUESTION_SET_CORPORA[name]) if name in QUESTION_SET_CORPORA else default_corpus_path()
 
 
 def load_default_questions(path: str | os.PathLike | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Labelled questions for the default corpus.
+    """Labelled questions of a shipped question set (or of a file in the same format).
 
     Each file holds one question per line with its relevant passages given
     by their text; graded 2 (answers it) or 1 (partly useful). Judgments are
@@ -38,9 +59,12 @@ def load_default_questions(path: str | os.PathLike | None = None) -> tuple[pd.Da
     path : str or path-like, optional
         A JSONL file of that format, or the name of a shipped set:
         ``"labelled"`` (the default, ``spasmqa/data/questions.jsonl``, the set
-        the defaults were chosen on) or ``"check"``
+        the defaults were chosen on), ``"check"``
         (``spasmqa/data/questions_check.jsonl``, written afterwards in other
-        words to check that changes generalise).
+        words to check that changes generalise), both on the default corpus,
+        or ``"techdocs"`` (``spasmqa/data/questions_techdocs.jsonl``: Python
+        questions on another corpus, the Python reference topics of
+        :func:`question_set_corpus`; nothing was tuned on it).
 
     Returns
     -------
@@ -81,18 +105,26 @@ def evaluate_default(
     per_query: bool = False,
     questions: str | os.PathLike = "labelled",
     qa: Any = None,
+    corpus: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
     **options: Any,
 ) -> dict[str, Any]:
-    """Evaluate answers (after de-duplication) on the default corpus's questions.
+    """Evaluate answers (after de-duplication) on a shipped question set.
 
-    ``questions`` picks the set, as in :func:`load_default_questions`. With
-    ``qa`` (a QA over the default corpus), it is used instead of building
-    one; ``options`` then change its query-time settings.
+    ``questions`` picks the set, as in :func:`load_default_questions`; the
+    index is built over the set's corpus (:func:`question_set_corpus`: the
+    default corpus, or the techdocs corpus for ``"techdocs"``) or over
+    ``corpus`` (files or a directory) if given. With ``qa`` (a QA over that
+    corpus), it is used instead of building one; ``options`` then change its
+    query-time settings.
     """
     from ..qa import QA
 
     t0 = time.perf_counter()
-    qa = QA.from_corpus(**options) if qa is None else (qa.with_settings(**options) if options else qa)
+    source = question_set_corpus(questions) if corpus is None else corpus
+    if qa is None:  # the default corpus as QA.from_corpus() loads it (the same doc_ids)
+        qa = QA.from_corpus(None if corpus is None and source == default_corpus_path() else source, **options)
+    elif options:
+        qa = qa.with_settings(**options)
     t1 = time.perf_counter()
     queries, qrels = load_default_questions(questions)
     answers = qa.ask_many(list(queries["query"]), k=min(k, 1000))
@@ -101,7 +133,11 @@ def evaluate_default(
     if run_out:
         write_run(run, run_out)
     table = evaluate(run, qrels, measures, per_query=per_query)
-    name = f"default corpus, {questions}" + (" questions" if str(questions) in QUESTION_SETS else "")
+    if corpus is not None:
+        where = "corpus " + (str(corpus) if isinstance(corpus, (str, os.PathLike)) else " ".join(map(str, corpus)))
+    else:
+        where = "default corpus" if source == default_corpus_path() else f"{questions} corpus"
+    name = f"{where}, {questions}" + (" questions" if str(questions) in QUESTION_SETS else "")
     report = _report(name, None, qa, queries, table, t1 - t0, t2 - t1, per_query)
     return report
 
