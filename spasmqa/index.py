@@ -46,6 +46,10 @@ class CollectionStats:
     n_units: int
     doc_freq: np.ndarray
     total_length: float
+    #: TF-IDF with ``pivot_slope < 1``: the mean unit norm of the whole
+    #: collection (it depends on the weighting parameters, so a sharded
+    #: index computes it when it weighs its shards); None: the segment's own.
+    norm_pivot: float | None = None
 
     @property
     def avgdl(self) -> float:
@@ -220,13 +224,15 @@ class TermIndex(Params):
             data *= np.repeat(self.idf_.astype(dtype), postings_per_term)
             norms = np.sqrt(column_sums(data * data, counts, n_units))
             norms[norms == 0] = 1.0
+            self.unit_norm_ = norms  # before pivoting (replaced below, not changed in place)
             if self.pivot_slope < 1.0:
                 # Pivoted normalisation (Singhal et al. 1996): divide by a
                 # length that grows more slowly than the unit's L2 norm,
                 # pivoting around the average norm, so long units are not
                 # penalised as much as under cosine normalisation.
                 has_terms = self.unit_length_ > 0
-                pivot = norms[has_terms].mean() if has_terms.any() else 1.0
+                pivot = (stats.norm_pivot if stats.norm_pivot is not None
+                         else norms[has_terms].mean() if has_terms.any() else 1.0)
                 norms = (1.0 - self.pivot_slope) * pivot + self.pivot_slope * norms
             data /= norms.astype(dtype)[counts.indices]
         else:
