@@ -37,18 +37,19 @@ import scipy.sparse as sp
 from .atomicdir import is_index_dir, make_temp_dir, recover, replace_directory
 from .build import Segment
 from .cluster import DaskRunner, SerialRunner, dask_client
-from .corpus import Document
+from .corpus import Corpus, Document
 from .errors import InputError, InputTypeError
 from .expansion import Tables, load_tables
 from .index import CollectionStats, TermIndex
 from .parallel import IndexOptions, Partition, map_partition, partitions
-from .parts import weighting_of
+from .parts import resolve_settings, weighting_of
+from .passages import SentenceSplitter
 from .settings import Settings
 from .shard_format import INDEX_FORMATS, ShardRecord, stats_fingerprint, write_shard, write_top
 from .table import PassageTable
 
-__all__ = ["Plan", "PartitionSummary", "build_sharded", "is_ours", "local_path", "new_unit_doc_freq",
-           "reduce_summaries", "shard_segment", "summarize", "write_sharded"]
+__all__ = ["Plan", "PartitionSummary", "build_corpus_sharded", "build_sharded", "build_sharded_serial", "is_ours",
+           "local_path", "new_unit_doc_freq", "reduce_summaries", "shard_segment", "summarize", "write_sharded"]
 
 
 def is_ours(path: Path) -> bool:
@@ -308,6 +309,19 @@ def build_sharded(docs: Sequence[Document], options: IndexOptions, settings: Set
                      scheduler=scheduler, timeout=timeout) as c:
         return write_sharded(DaskRunner(c, retries=retries), docs, options, settings, out, shards=shards,
                              overwrite=overwrite, tables=tables, map_fn=map_fn)
+
+
+def build_corpus_sharded(corpus: Corpus, settings: Settings, out: str | os.PathLike, *, shards: int,
+                         **kwargs: Any) -> Path:
+    """:func:`build_sharded` of a loaded corpus under (unresolved) ``settings``, as ``QA(corpus, settings)``
+    would build it: ``"auto"`` resolved, the splitter fitted on the whole corpus (Punkt trained here when
+    ``punkt="train"``), so shards split exactly as an unsharded build does. ``kwargs`` go to :func:`build_sharded`."""
+    settings = resolve_settings(settings, corpus, building=True)
+    splitter = SentenceSplitter(punkt=settings.punkt, web_rules=settings.web_rules)
+    splitter.fit(d.text for d in corpus.values())
+    options = IndexOptions(unit=settings.unit, title_boost=settings.title_boost, stop_words=settings.stop_words,
+                           stem=settings.stem, splitter=splitter, language=settings.language)
+    return build_sharded(list(corpus.values()), options, settings, out, shards=shards, **kwargs)
 
 
 def build_sharded_serial(docs: Sequence[Document], options: IndexOptions, settings: Settings,
