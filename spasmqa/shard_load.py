@@ -313,6 +313,13 @@ def _check_together(top: TopManifest, shards: list[Shard]) -> None:
         total += float(index.unit_length_[owned].sum())
     if not seen.all():
         raise IndexFormatError(f"{top.root}: global unit {int(np.flatnonzero(~seen)[0])} is in no shard")
+    # Global ids are given in corpus order: the units each shard holds first are numbered after those of
+    # the shards before it, in the shard's own order.
+    owned_ids = np.concatenate([s.unit_global[np.asarray(s.unit_owned)] for s in shards])
+    if not np.array_equal(owned_ids, np.arange(n_units)):
+        bad = next((s for s in shards if not np.all(np.diff(s.unit_global[np.asarray(s.unit_owned)]) == 1)), None)
+        where = f"shard {shard_dir_name(bad.index)}" if bad is not None else str(top.root)
+        raise IndexFormatError(f"{where}: unit_global.npy does not number units in corpus order")
     if not np.array_equal(df, stats.doc_freq) or total != stats.total_length:
         raise IndexFormatError(f"{top.root}: the collection statistics do not match the shards' counts")
 
