@@ -43,7 +43,7 @@ from .snapshot import Snapshot, _Replaced, read_snapshot
 from .storage import MAX_MANIFEST_BYTES, LoadedIndex, _manifest_digest, read_checked, read_index_snapshot
 
 __all__ = ["Shard", "ShardedIndex", "TopManifest", "global_pivot", "is_sharded_index", "load_shard",
-           "load_sharded", "read_top"]
+           "load_sharded", "pivot_parts", "read_top", "with_global_pivot"]
 
 
 def is_sharded_index(path: str | os.PathLike) -> bool:
@@ -62,6 +62,7 @@ class TopManifest:
     n_terms: int
     shards: list[dict[str, Any]]  # directory, manifest_sha256, documents [lo, hi), passages, units
     sizes: dict[str, int]
+    vocabulary_sha256: str  # of every shard's vocabulary.json
 
 
 @dataclass
@@ -172,7 +173,7 @@ def _read_top(snap: Snapshot, root: Path) -> tuple[TopManifest, dict[str, Any]]:
     if fingerprint != m["stats"]["fingerprint"]:
         raise _fail(where, "the statistics do not match their fingerprint")
     return TopManifest(root=root, settings=settings, stats=stats, fingerprint=fingerprint, n_terms=sizes["terms"],
-                       shards=m["shards"], sizes=sizes), m
+                       shards=m["shards"], sizes=sizes, vocabulary_sha256=m["vocabulary_sha256"]), m
 
 
 def _existing_dir(path: str | os.PathLike) -> Path:
@@ -191,7 +192,8 @@ def read_top(path: str | os.PathLike) -> TopManifest:
 
 
 def _load_shard(root: Path, stats: CollectionStats, *, fingerprint: str, index: int | None, count: int | None,
-                manifest_sha256: str | None, mmap: bool) -> tuple[Shard, LoadedIndex, str]:
+                manifest_sha256: str | None, mmap: bool, vocabulary_sha256: str | None = None,
+                ) -> tuple[Shard, LoadedIndex, str]:
     name = root.name
     if not root.is_dir() or root.is_symlink():
         raise IndexFormatError(f"shard {name} is missing from {root.parent} (or is not a directory)")
@@ -221,6 +223,8 @@ def _load_shard(root: Path, stats: CollectionStats, *, fingerprint: str, index: 
             raise _Replaced() if not snap._still_root() else _fail(where, "changed while being read")
         if manifest_sha256 is not None and sha != manifest_sha256:
             raise _fail(where, "its SHA-256 does not match the top manifest's record (changed, or another build)")
+        if vocabulary_sha256 is not None and manifest["files"]["vocabulary.json"]["sha256"] != vocabulary_sha256:
+            raise _fail(root / "vocabulary.json", "differs from the index's global vocabulary")
         n_units = loaded.segment.table.n_units
         arrays = {}
         for key, spec in SHARD_ARRAYS.items():
@@ -251,33 +255,38 @@ def _load_shard(root: Path, stats: CollectionStats, *, fingerprint: str, index: 
 
 def load_shard(path: str | os.PathLike, stats: CollectionStats, *, fingerprint: str | None = None,
                manifest_sha256: str | None = None, index: int | None = None, count: int | None = None,
-               mmap: bool = True) -> Shard:
+               vocabulary_sha256: str | None = None, mmap: bool = True) -> Shard:
     """Load and check the shard directory ``path``, weighted with the global ``stats``.
 
     A pure function of its arguments (runs on a Dask worker): ``stats`` come
     from :func:`read_top`; the shard must carry their fingerprint (default:
-    computed from ``stats``), and, when given, the SHA-256 of its manifest
-    and its index and count as recorded in the top manifest. The weights use
+    computed from ``stats``), and, when given, the SHA-256 of its manifest,
+    its index and count and the vocabulary's SHA-256 as recorded in the top
+    manifest (:class:`TopManifest`). The weights use
     ``stats.norm_pivot`` when set (see :func:`global_pivot`).
     """
     fp = fingerprint if fingerprint is not None else stats_fingerprint(stats, len(stats.doc_freq))
     return _load_shard(Path(path), stats, fingerprint=fp, index=index, count=count,
-                       manifest_sha256=manifest_sha256, mmap=mmap)[0]
+                       manifest_sha256=manifest_sha256, mmap=mmap, vocabulary_sha256=vocabulary_sha256)[0]
+
+
+def pivot_parts(shard: Shard) -> tuple[float, int]:
+    """(sum of unit norms, number of units) over the units with terms that ``shard`` owns, under its
+    current TF-IDF weights: the shard's part of :func:`global_pivot` (add them up over shards, divide)."""
+    index = shard.segment.index
+    norms = getattr(index, "unit_norm_", None)
+    if norms is None:
+        raise InputError("the TF-IDF pivot needs TF-IDF weights")
+    mask = np.asarray(shard.unit_owned) & (index.unit_length_ > 0)
+    return float(norms[mask].sum(dtype=np.float64)), int(mask.sum())
 
 
 def global_pivot(shards: list[Shard]) -> float:
     """The collection's mean unit norm under the shards' current TF-IDF weights (each global unit once,
     from the shard that owns it): what an unsharded index pivots its length normalisation on."""
-    total, n = 0.0, 0
-    for shard in shards:
-        index = shard.segment.index
-        norms = getattr(index, "unit_norm_", None)
-        if norms is None:
-            raise InputError("global_pivot needs TF-IDF weights")
-        mask = np.asarray(shard.unit_owned) & (index.unit_length_ > 0)
-        total += float(norms[mask].sum(dtype=np.float64))
-        n += int(mask.sum())
-    return total / n if n else 1.0
+    parts = [pivot_parts(s) for s in shards]
+    n = sum(c for _, c in parts)
+    return sum(t for t, _ in parts) / n if n else 1.0
 
 
 def with_global_pivot(shards: list[Shard], stats: CollectionStats) -> tuple[list[Shard], CollectionStats]:
@@ -332,7 +341,7 @@ def _load_all(snap: Snapshot, root: Path, mmap: bool) -> ShardedIndex:
         for i, rec in enumerate(top.shards):
             shard, loaded, _sha = _load_shard(root / rec["directory"], top.stats, fingerprint=top.fingerprint,
                                               index=i, count=len(top.shards), manifest_sha256=rec["manifest_sha256"],
-                                              mmap=mmap)
+                                              mmap=mmap, vocabulary_sha256=top.vocabulary_sha256)
             name = rec["directory"]
             lo, hi = rec["documents"]
             if (shard.doc_offset != lo or len(shard.corpus) != hi - lo or shard.segment.table.n_units != rec["units"]
@@ -355,6 +364,9 @@ def _load_all(snap: Snapshot, root: Path, mmap: bool) -> ShardedIndex:
             if doc_id in seen:
                 raise IndexFormatError(f"shard {shard_dir_name(shard.index)}: repeats doc_id {doc_id!r}")
             seen.add(doc_id)
+    vocabulary, terms = first.segment.index.vocabulary_, first.segment.index.terms_
+    for shard in shards:  # equal (same checksum): share one copy
+        shard.segment.index.vocabulary_, shard.segment.index.terms_ = vocabulary, terms
     shards, stats = with_global_pivot(shards, top.stats)
     return ShardedIndex(settings=top.settings, splitter=first.splitter, tables=first.tables, stats=stats,
                         vocabulary=first.segment.index.vocabulary_, shards=shards, root=root)

@@ -188,6 +188,22 @@ def test_forged_shard_arrays_are_refused(sharded, name, change, problem):
         load_sharded(sharded)
 
 
+def test_a_shard_with_another_vocabulary_is_refused(sharded):
+    import hashlib
+
+    root, shard = sharded, "shard-00002"
+    f = root / shard / "vocabulary.json"
+    terms = json.loads(f.read_text())
+    terms[0] = terms[0] + "x"
+    f.write_text(json.dumps(terms))
+    meta = {"sha256": hashlib.sha256(f.read_bytes()).hexdigest(), "bytes": len(f.read_bytes())}
+    _rewrite_manifest(root / shard / "manifest.json", lambda m: m["files"].update({"vocabulary.json": meta}))
+    sha = hashlib.sha256((root / shard / "manifest.json").read_bytes()).hexdigest()
+    _rewrite_manifest(root / "manifest.json", lambda m: m["shards"][2].update(manifest_sha256=sha))
+    with pytest.raises(IndexFormatError, match="shard-00002.*global vocabulary"):
+        load_sharded(sharded)
+
+
 def test_a_global_unit_in_no_shard_is_refused(sharded):
     top = sharded / "manifest.json"
     _rewrite_manifest(top, lambda m: m["shards"].pop() and m["sizes"].update(shards=2))
