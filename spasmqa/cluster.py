@@ -84,6 +84,9 @@ class SerialRunner:
     def gather(self, handles: Sequence[Any], *, what: str) -> list[Any]:
         return list(handles)
 
+    def cancel(self, handles: Sequence[Any]) -> None:
+        pass
+
 
 class DaskRunner:
     """Submits to a Dask client; a task that raises is retried ``retries`` times.
@@ -108,3 +111,10 @@ class DaskRunner:
             raise
         except Exception as exc:
             raise ClusterError(f"{what} failed on a Dask worker: {type(exc).__name__}: {exc}") from exc
+
+    def cancel(self, handles: Sequence[Any]) -> None:
+        """Cancel what has not run yet (a running task finishes; its output is deleted by the caller)."""
+        try:
+            self.client.cancel(list(handles))
+        except Exception:  # best effort, after a failure already being reported
+            pass

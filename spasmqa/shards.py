@@ -252,9 +252,10 @@ def write_sharded(runner: Any, docs: Sequence[Document], options: IndexOptions, 
     stats = global_stats(plan, dfs)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = make_temp_dir(target)
+    handles: list[Any] = []
     try:
         vocabulary = runner.submit(_identity, _Vocabulary(plan.vocabulary))
-        handles, offset = [], 0
+        offset = 0
         for i, (m, chunk) in enumerate(zip(mapped, chunks)):
             unit_map = plan.unit_maps[i]
             part = {"term_map": plan.term_maps[i], "unit_global": unit_map,
@@ -270,6 +271,7 @@ def write_sharded(runner: Any, docs: Sequence[Document], options: IndexOptions, 
         write_top(tmp, settings=settings, stats=stats, vocabulary_sha256=vocab_shas.pop(), records=records)
         replace_directory(tmp, target, is_ours=is_ours)
     except BaseException:
+        runner.cancel(handles)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
