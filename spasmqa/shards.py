@@ -296,7 +296,8 @@ def build_sharded(docs: Sequence[Document], options: IndexOptions, settings: Set
     client, workers, scheduler
         Where to run: a ``distributed.Client``; else the scheduler at this
         address (connecting within ``timeout`` seconds); else a local cluster
-        of ``workers`` processes (default: ``shards``), closed afterwards.
+        of ``workers`` processes (default: ``shards``, at most the number of
+        CPUs), closed afterwards.
     overwrite : bool
         Replace an existing spasmqa index at ``out`` (anything else is refused).
     tables : Tables, optional
@@ -307,7 +308,9 @@ def build_sharded(docs: Sequence[Document], options: IndexOptions, settings: Set
     map_fn
         The map (default :func:`~spasmqa.parallel.map_partition`); for instrumentation and tests.
     """
-    with dask_client(client, workers=workers if workers is not None else min(_check_shards(shards), 1024),
+    if workers is None:
+        workers = max(1, min(_check_shards(shards), os.cpu_count() or 1))
+    with dask_client(client, workers=workers,
                      scheduler=scheduler, timeout=timeout) as c:
         return write_sharded(DaskRunner(c, retries=retries), docs, options, settings, out, shards=shards,
                              overwrite=overwrite, tables=tables, map_fn=map_fn)

@@ -22,8 +22,13 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                       silence_logs=logging.ERROR)
+    import dask
+
+    # A task may see one worker die under it (Dask's default is three), so a worker that keeps dying
+    # fails the build after two deaths.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=logging.ERROR)
     c = distributed.Client(cluster, set_as_default=False)
     yield c
     c.close()
@@ -59,6 +64,22 @@ def test_a_worker_killed_mid_build_is_retried(client, tmp_path):
     out = build_sharded(docs, opts, s, tmp_path / "idx", shards=3, client=client, map_fn=kill_once)
     assert (tmp_path / "killed-once").exists()
     check_same_as_unsharded(load_sharded(out), spasmqa.QA.from_texts(texts))
+    client.wait_for_workers(2, timeout=30)
+
+
+def test_a_worker_that_keeps_dying_fails_the_build_and_writes_nothing(client, tmp_path):
+    def always_dies(docs, options):
+        import os
+        import signal
+
+        if any("poison" in d.text for d in docs):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return map_partition(docs, options)
+
+    docs, opts, s = inputs(spasmqa.Corpus.from_texts(["Heat helps.", "A poison pill."]))
+    with pytest.raises(ClusterError, match="the map failed on a Dask worker: KilledWorker"):
+        build_sharded(docs, opts, s, tmp_path / "idx", shards=2, client=client, map_fn=always_dies)
+    assert list(tmp_path.iterdir()) == []
     client.wait_for_workers(2, timeout=30)
 
 
