@@ -12,7 +12,7 @@ from ._version import __version__
 from .analysis import STOP_WORDS, Analyzer
 from .answer import Answer, Context, Passage, Source, normalize_text, passage_id
 from .corpus import Corpus, Document, LoadProblem, load_corpus
-from .errors import IndexFormatError, InputError, InputTypeError, MissingExtraError, SpasmqaError
+from .errors import ClusterError, IndexFormatError, InputError, InputTypeError, MissingExtraError, SpasmqaError
 from .index import TermIndex
 from .passages import SentenceSplitter
 from .qa import QA
@@ -42,5 +42,6 @@ __all__ = [
     "InputTypeError",
     "IndexFormatError",
     "MissingExtraError",
+    "ClusterError",
     "__version__",
 ]

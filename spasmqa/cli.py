@@ -124,7 +124,14 @@ def _build_parser() -> argparse.ArgumentParser:
     bar.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
     idx.add_argument("--overwrite", action="store_true", help="replace an existing index at --out")
     idx.add_argument("--workers", type=_positive_int, default=1,
-                     help="processes that split and analyse in parallel (default 1; same index)")
+                     help="processes that split and analyse in parallel (default 1; same index); with --shards "
+                          "or --scheduler, Dask worker processes of the local cluster started for the build")
+    idx.add_argument("--shards", type=_positive_int, default=None, metavar="M",
+                     help="build a sharded index of M shards on Dask (needs spasmqa[distributed]; default with "
+                          "--scheduler: --workers)")
+    idx.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                     help="build sharded on the Dask cluster at ADDRESS (tcp://host:8786) instead of a local one; "
+                          "--out must be a path every worker shares")
 
     ev = sub.add_parser("eval", help="evaluate retrieval (default: the shipped corpus and its questions)")
     ev.add_argument("--beir", metavar="DIR", help="a BEIR data set directory (corpus.jsonl, queries.jsonl, qrels/)")
@@ -213,9 +220,31 @@ def _format_answer(answer, fmt: str, *, qid: str = "1", tag: str = "spasmqa", by
     raise InputError(f"unknown format {fmt!r}; use one of {', '.join(ASK_FORMATS)}")
 
 
+def _cmd_index_sharded(args: argparse.Namespace) -> int:
+    from .corpus import load_corpus
+    from .settings import Settings
+    from .shard_load import read_top
+    from .shards import build_corpus_sharded
+
+    t0 = time.perf_counter()
+    settings = Settings.from_options(_options(args.set))
+    corpus = load_corpus(args.corpus or None, split=settings.split, strict=args.strict, text_extensions=args.ext or ())
+    out = build_corpus_sharded(corpus, settings, args.out, shards=args.shards or args.workers,
+                               workers=None if args.scheduler else args.workers, scheduler=args.scheduler,
+                               overwrite=args.overwrite)
+    built = time.perf_counter() - t0
+    sizes = read_top(out).sizes
+    print(f"indexed {sizes['documents']} documents, {sizes['passages']} passages ({sizes['units']} distinct), "
+          f"{sizes['terms']} terms in {built:.1f}s; saved {sizes['shards']} shards to {args.out}")
+    _report_problems(corpus)
+    return 0
+
+
 def _cmd_index(args: argparse.Namespace) -> int:
     from .qa import QA
 
+    if args.shards is not None or args.scheduler is not None:
+        return _cmd_index_sharded(args)
     t0 = time.perf_counter()
     qa = QA.from_corpus(args.corpus or None, strict=args.strict, progress=args.progress, workers=args.workers,
                         text_extensions=args.ext or (),

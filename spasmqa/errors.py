@@ -9,7 +9,7 @@ shows its traceback.
 
 from __future__ import annotations
 
-__all__ = ["SpasmqaError", "InputError", "InputTypeError", "IndexFormatError", "MissingExtraError"]
+__all__ = ["SpasmqaError", "InputError", "InputTypeError", "IndexFormatError", "MissingExtraError", "ClusterError"]
 
 
 class SpasmqaError(Exception):
@@ -30,6 +30,10 @@ class IndexFormatError(SpasmqaError, ValueError):
 
 class MissingExtraError(SpasmqaError, ImportError):
     """An optional feature needs a package that is not installed; names the extra to install."""
+
+
+class ClusterError(SpasmqaError, RuntimeError):
+    """A Dask cluster could not be reached, or a distributed task failed for good (a sharded build)."""
 
 
 def require(module: str, extra: str, feature: str):

@@ -46,9 +46,10 @@ class CollectionStats:
     n_units: int
     doc_freq: np.ndarray
     total_length: float
-    #: TF-IDF pivoted normalisation: the mean norm over units with terms
-    #: (None: the segment's own, which is the collection's for one segment).
-    pivot: float | None = None
+    #: TF-IDF with ``pivot_slope < 1``: the mean unit norm of the whole
+    #: collection (it depends on the weighting parameters, so a sharded
+    #: index computes it when it weighs its shards); None: the segment's own.
+    norm_pivot: float | None = None
 
     @property
     def avgdl(self) -> float:
@@ -239,12 +240,14 @@ class TermIndex(Params):
         if self.weighting == "tfidf":
             self.idf_ = tfidf_idf(stats.doc_freq, stats.n_units)
             data, norms = self._tfidf_weights(self.idf_)
+            self.unit_norm_ = norms  # before pivoting (replaced below, not changed in place)
             if self.pivot_slope < 1.0:
                 # Pivoted normalisation (Singhal et al. 1996): divide by a
                 # length that grows more slowly than the unit's L2 norm,
                 # pivoting around the average norm, so long units are not
                 # penalised as much as under cosine normalisation.
-                pivot = stats.pivot if stats.pivot is not None else mean_norm(norms, self.unit_length_ > 0)
+                pivot = (stats.norm_pivot if stats.norm_pivot is not None
+                         else mean_norm(norms, self.unit_length_ > 0))
                 norms = (1.0 - self.pivot_slope) * pivot + self.pivot_slope * norms
             data /= norms.astype(dtype)[counts.indices]
         else:

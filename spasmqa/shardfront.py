@@ -19,15 +19,20 @@ passages before scoring and is not available on a sharded index.
 
 from __future__ import annotations
 
+import logging
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from .analysis import Analyzer
 from .answer import Answer, Passage, Source
 from .compose import Composer, candidate_count, select
+from .corpus import Corpus
 from .counts import row_positions
 from .errors import InputError, InputTypeError
 from .expansion import Tables
@@ -35,10 +40,12 @@ from .index import CollectionStats, TermIndex, mean_norm
 from .parts import expander_for, weighting_of
 from .runs import queries_table
 from .settings import Settings
-from .shardserve import Candidates, Shard, ShardServer
+from .shard_load import Shard, _load_shard, is_sharded_index, load_sharded, read_top
+from .shardserve import Candidates, ShardServer
 from .topk import top_k
+from .validation import check_workers
 
-__all__ = ["SHARDED_FORMAT", "ShardedParts", "is_sharded_index", "open_sharded"]
+__all__ = ["RemoteShard", "ShardedParts", "is_sharded_index", "open_sharded"]
 
 
 def _merge(cands: Sequence[Candidates], n: int) -> Candidates:
@@ -241,45 +248,118 @@ def _with_pivot(shards: Sequence[Shard], settings: Settings, stats: CollectionSt
     each counted in the first shard that holds it, in global unit order (as one segment would)."""
     if settings.weighting != "tfidf" or settings.pivot_slope >= 1.0:
         return stats
-    stats = replace(stats, pivot=None)
-    seen = np.zeros(stats.n_units, dtype=bool)
-    ids, norms = [], []
-    for s in shards:
-        owned = ~seen[s.unit_global]
-        seen[s.unit_global] = True
-        idx = s.segment.index
-        keep = owned & (idx.unit_length_ > 0)
-        weighted = TermIndex(**{**idx.get_params(), **weighting_of(settings)})
-        weighted.counts_, weighted.unit_length_ = idx.counts_, idx.unit_length_
-        ids.append(s.unit_global[keep])
-        norms.append(weighted.unit_norms(stats)[keep])
+    stats = replace(stats, norm_pivot=None)
+    got = [_owned_norms(s, settings, stats) for s in shards]
+    ids, norms = [g[0] for g in got], [g[1] for g in got]
+    return replace(stats, norm_pivot=_pivot_of(ids, norms))
+
+
+def _owned_norms(shard: Shard, settings: Settings, stats: CollectionStats) -> tuple[np.ndarray, np.ndarray]:
+    """(global unit, norm under ``settings``) of the units with terms ``shard`` owns."""
+    idx = shard.segment.index
+    keep = np.asarray(shard.unit_owned, dtype=bool) & (idx.unit_length_ > 0)
+    weighted = TermIndex(**{**idx.get_params(), **weighting_of(settings)})
+    weighted.counts_, weighted.unit_length_ = idx.counts_, idx.unit_length_
+    return shard.unit_global[keep], weighted.unit_norms(stats)[keep]
+
+
+def _pivot_of(ids: Sequence[np.ndarray], norms: Sequence[np.ndarray]) -> float:
+    """The mean of the owned norms in global unit order: the very sum one segment makes."""
     all_ids, all_norms = np.concatenate(ids), np.concatenate(norms)
-    order = np.argsort(all_ids)
-    return replace(stats, pivot=mean_norm(all_norms[order], np.ones(len(order), dtype=bool)))
+    return mean_norm(all_norms[np.argsort(all_ids)], np.ones(len(all_ids), dtype=bool))
 
 
-SHARDED_FORMAT = "spasmqa-sharded-index"
+class RemoteShard:
+    """A Dask actor: loads its shard on the worker (memory-mapped) and serves it there."""
+
+    def __init__(self, path: str, stats: CollectionStats, check: dict[str, Any]) -> None:
+        self.shard, loaded, _ = _load_shard(Path(path), stats, mmap=True, **check)
+        self.parts = (loaded.splitter, loaded.tables, self.shard.segment.index.vocabulary_)
+        self.server: ShardServer | None = None
+
+    def front_parts(self) -> tuple[Any, Tables, dict[str, int]]:
+        """(splitter, tables, vocabulary): what the front needs of any one shard."""
+        return self.parts
+
+    def owned_norms(self, settings: Settings, stats: CollectionStats) -> tuple[np.ndarray, np.ndarray]:
+        return _owned_norms(self.shard, settings, stats)
+
+    def serve(self, settings: Settings, tables: Tables, stats: CollectionStats) -> int:
+        self.server = ShardServer(self.shard, settings, tables, stats)
+        return self.shard.segment.table.n_passages
+
+    def call(self, method: str, *args: Any) -> Any:
+        assert self.server is not None
+        return getattr(self.server, method)(*args)
 
 
-def is_sharded_index(path: Any) -> bool:
-    """Whether ``path`` is a directory whose manifest says it is a sharded index."""
-    from pathlib import Path
+class _ActorServer:
+    """The front's handle of a remote shard: a method call is an actor call (gathered later)."""
 
-    from .safeio import read_json
+    def __init__(self, actor: Any) -> None:
+        self.actor = actor
 
-    manifest = Path(path) / "manifest.json"
-    if not manifest.is_file():
-        return False
-    try:
-        data = read_json(manifest, max_bytes=1 << 24)
-    except Exception:
-        return False
-    return isinstance(data, dict) and data.get("format") == SHARDED_FORMAT
+    def __getattr__(self, method: str) -> Callable[..., Any]:
+        return lambda *args: self.actor.call(method, *args)
+
+
+def _remote_parts(loaded: Any, settings: Settings, tables: Tables, client: Any, owner: Any) -> ShardedParts:
+    """Actors, one per shard, spread over the workers; the pivot gathered from them."""
+    top, actors = loaded
+    stats = top.stats
+    if settings.weighting == "tfidf" and settings.pivot_slope < 1.0:
+        got = [a.owned_norms(settings, replace(stats, norm_pivot=None)).result() for a in actors]
+        stats = replace(stats, norm_pivot=_pivot_of([g[0] for g in got], [g[1] for g in got]))
+    n_passages = sum(f.result() for f in [a.serve(settings, tables, stats) for a in actors])
+    vocabulary = actors[0].front_parts().result()[2]
+    terms = TermIndex(**weighting_of(settings)).set_counts(
+        vocabulary, sp.csr_matrix((len(vocabulary), 0), dtype=np.float64), stats)
+    parts = ShardedParts([_ActorServer(a) for a in actors], settings, tables, _Terms(terms), stats.n_units,
+                         n_passages, gather=lambda f: f.result(), owner=owner)
+    parts._rebuild = lambda new, t: _remote_parts(loaded, new, t, client, owner)
+    return parts
 
 
 def open_sharded(path: Any, *, mmap: bool, client: Any, workers: int | None) -> tuple[Any, Any, Any, ShardedParts]:
-    """(settings, corpus, splitter, parts) of a saved sharded index."""
-    from .shards import load_sharded
+    """(settings, corpus, splitter, parts) of a saved sharded index; with ``client`` or
+    ``workers``, each shard is served by an actor on a Dask worker."""
+    if client is None and workers is None:
+        loaded = load_sharded(path, mmap=mmap)
+        parts = ShardedParts.in_process(loaded.shards, loaded.settings, loaded.tables, loaded.stats)
+        return loaded.settings, loaded.corpus, loaded.splitter, parts
+    from .cluster import require_distributed
 
-    loaded = load_sharded(path, mmap=mmap)
-    raise NotImplementedError(loaded)
+    distributed = require_distributed()
+    owner = None
+    if client is None:
+        cluster = distributed.LocalCluster(n_workers=check_workers(workers), threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=logging.ERROR)
+        client = distributed.Client(cluster)
+        owner = _Owned(client, cluster)
+    top = read_top(path)
+    names = sorted(client.scheduler_info()["workers"])
+    actors = []
+    for i, rec in enumerate(top.shards):
+        check = {"fingerprint": top.fingerprint, "manifest_sha256": rec["manifest_sha256"], "index": i,
+                 "count": len(top.shards), "vocabulary_sha256": top.vocabulary_sha256}
+        actors.append(client.submit(RemoteShard, str(top.root / rec["directory"]), top.stats, check, actor=True,
+                                    workers=[names[i % len(names)]]).result())
+    splitter, tables, _ = actors[0].front_parts().result()
+    parts = _remote_parts((top, actors), top.settings, tables, client, owner)
+    return top.settings, Corpus(), splitter, parts
+
+
+class _Owned:
+    """A local cluster started for an index: closed with it (or at exit)."""
+
+    def __init__(self, client: Any, cluster: Any) -> None:
+        self.client, self.cluster = client, cluster
+        weakref.finalize(self, _close, client, cluster)
+
+    def close(self) -> None:
+        _close(self.client, self.cluster)
+
+
+def _close(client: Any, cluster: Any) -> None:
+    client.close()
+    cluster.close()

@@ -25,6 +25,7 @@ from .analysis import Analyzer
 from .answer import Passage, Source
 from .build import Segment
 from .compose import Composer
+from .corpus import Corpus
 from .counts import row_positions
 from .expansion import Tables
 from .index import CollectionStats, TermIndex
@@ -32,23 +33,11 @@ from .parts import expander_for, weighting_of
 from .runs import search_scores
 from .scorer import Scorer
 from .settings import Settings
+from .shard_load import Shard
 from .table import OCCURRENCE_SCHEMA, PassageTable
 from .topk import top_k
 
-__all__ = ["Candidates", "Shard", "ShardServer", "split_segment"]
-
-
-@dataclass
-class Shard:
-    """One shard: a segment (collection term numbers, weights from collection
-    statistics), its units' global numbers and the flags of their global
-    first occurrences, and the global number of its first document."""
-
-    segment: Segment
-    unit_global: np.ndarray
-    global_fragment: np.ndarray
-    global_heading: np.ndarray
-    doc_offset: int
+__all__ = ["Candidates", "ShardServer", "split_segment"]
 
 
 @dataclass
@@ -83,8 +72,14 @@ def split_segment(segment: Segment, n_shards: int) -> list[Shard]:
         sub = PassageTable(table.documents[lo:hi], arrays, np.sort(first))
         counts = index.counts_[:, unit_global].tocsr()
         sub_index = TermIndex(**index.get_params()).set_counts(index.vocabulary_, counts, index.stats_)
-        shards.append(Shard(Segment(sub, sub_index), unit_global, table.unit_fragment[unit_global].copy(),
-                            table.unit_heading[unit_global].copy(), int(lo)))
+        corpus = Corpus()
+        for d in table.documents[lo:hi]:
+            corpus.add(d)
+        owned = np.zeros(len(unit_global), bool)
+        owned[np.flatnonzero(table.occ_doc[table.unit_first_occ[unit_global]] >= lo)] = True
+        shards.append(Shard(index=len(shards), segment=Segment(sub, sub_index), corpus=corpus, doc_offset=int(lo),
+                            unit_global=unit_global, unit_global_fragment=table.unit_fragment[unit_global].copy(),
+                            unit_global_heading=table.unit_heading[unit_global].copy(), unit_owned=owned))
     return shards
 
 
@@ -99,8 +94,8 @@ class ShardServer:
         index.set_counts(seg.index.vocabulary_, seg.index.counts_, stats)
         table = seg.table
         # Selection uses the flags of a unit's first place in the collection.
-        table.unit_fragment = np.asarray(shard.global_fragment, dtype=bool)
-        table.unit_heading = np.asarray(shard.global_heading, dtype=bool)
+        table.unit_fragment = np.asarray(shard.unit_global_fragment, dtype=bool)
+        table.unit_heading = np.asarray(shard.unit_global_heading, dtype=bool)
         self.segment = Segment(table, index)
         self.analyzer_ = Analyzer(stop_words=settings.stop_words, stem=settings.stem, language=settings.language)
         expander = expander_for(settings, self.analyzer_, tables)

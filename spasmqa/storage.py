@@ -58,13 +58,15 @@ from .build import Segment
 from .corpus import Corpus
 from .errors import IndexFormatError
 from .expansion import IntentTable, SynonymTable, Tables
+from .index import CollectionStats
 from .passages import SentenceSplitter
 from .safeio import parse_json
 from .settings import Settings
 from .snapshot import Snapshot, read_snapshot
 from .storage_checks import INDEX_ARRAYS, legacy_arrays, parse_documents, parse_punkt, segment_from_arrays
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "IndexFormatError", "LoadedIndex", "load_index", "save_index"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "IndexFormatError", "LoadedIndex", "load_index", "read_checked",
+           "read_index_snapshot", "save_index", "write_index_files"]
 
 FORMAT_NAME = "spasmqa-index"
 # 3: arrays as .npy files (memory-mappable), documents as full records, a
@@ -102,6 +104,58 @@ def _write_npy(path: Path, array: np.ndarray) -> None:
     np.save(path, np.ascontiguousarray(array), allow_pickle=False)
 
 
+def write_index_files(tmp: Path, *, settings: Settings, segment: Segment, splitter: SentenceSplitter,
+                      tables: Tables, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write an index's files into the existing, empty directory ``tmp`` (manifest last); return the manifest.
+
+    ``extra`` adds top-level manifest entries (covered by ``manifest_sha256``),
+    e.g. the ``shard`` section of a shard of a sharded index.
+    """
+    table, index = segment.table, segment.index
+    with open(tmp / "documents.jsonl", "w", encoding="utf-8", newline="\n") as f:
+        for d in table.documents:
+            f.write(json.dumps(d.to_record(), ensure_ascii=False) + "\n")
+    (tmp / "vocabulary.json").write_text(json.dumps(index.terms_, ensure_ascii=False), encoding="utf-8")
+    counts = index.counts_
+    arrays = {"counts_indptr": counts.indptr.astype(np.int64), "counts_indices": counts.indices,
+              "counts_data": counts.data,
+              **{f"occ_{n}": getattr(table, f"occ_{n}") for n in ("doc", "start", "end", "heading", "fragment",
+                                                                  "anaphor", "unit")},
+              "unit_first_occ": table.unit_first_occ}
+    for name, spec in INDEX_ARRAYS.items():
+        _write_npy(tmp / f"{name}.npy", np.asarray(arrays[name], dtype=spec.dtype))
+    files = ["documents.jsonl", "vocabulary.json", *(f"{n}.npy" for n in INDEX_ARRAYS)]
+    for name in _TABLES:
+        value, loaded = getattr(settings, name), getattr(tables, name)
+        if isinstance(value, str) and value != "auto" and loaded is not None:
+            payload = {"groups": loaded.groups} if name == "synonyms" else {"intents": loaded.intents}
+            (tmp / f"{name}.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+            files.append(f"{name}.json")
+    if settings.punkt == "train":
+        params = splitter.punkt_parameters()
+        (tmp / "punkt.json").write_text(json.dumps({
+            "abbrev_types": sorted(params.abbrev_types),
+            "collocations": sorted([list(c) for c in params.collocations]),
+            "sent_starters": sorted(params.sent_starters),
+            "ortho_context": sorted([[k, int(v)] for k, v in params.ortho_context.items()]),
+        }), encoding="utf-8")
+        files.append("punkt.json")
+    manifest: dict[str, Any] = {
+        "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "spasmqa_version": _version,
+        "settings": settings.as_dict(),
+        "sizes": {"documents": len(table.documents), "passages": table.n_passages, "units": table.n_units,
+                  "terms": len(index.terms_)},
+        "files": {},
+    }
+    for name in files:
+        data = (tmp / name).read_bytes()
+        manifest["files"][name] = {"sha256": _sha256(data), "bytes": len(data)}
+    manifest.update(extra or {})
+    manifest["manifest_sha256"] = _manifest_digest(manifest)
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return manifest
+
+
 def save_index(path: str | os.PathLike, *, settings: Settings, segment: Segment, splitter: SentenceSplitter,
                tables: Tables, overwrite: bool = False) -> Path:
     """Write an index's parts to the directory ``path`` (see the module docstring).
@@ -119,48 +173,8 @@ def save_index(path: str | os.PathLike, *, settings: Settings, segment: Segment,
             raise FileExistsError(f"{target} is not a spasmqa index (no manifest saying so); refusing to replace it")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = make_temp_dir(target)
-    table, index = segment.table, segment.index
     try:
-        with open(tmp / "documents.jsonl", "w", encoding="utf-8", newline="\n") as f:
-            for d in table.documents:
-                f.write(json.dumps(d.to_record(), ensure_ascii=False) + "\n")
-        (tmp / "vocabulary.json").write_text(json.dumps(index.terms_, ensure_ascii=False), encoding="utf-8")
-        counts = index.counts_
-        arrays = {"counts_indptr": counts.indptr.astype(np.int64), "counts_indices": counts.indices,
-                  "counts_data": counts.data,
-                  **{f"occ_{n}": getattr(table, f"occ_{n}") for n in ("doc", "start", "end", "heading", "fragment",
-                                                                      "anaphor", "unit")},
-                  "unit_first_occ": table.unit_first_occ}
-        for name, spec in INDEX_ARRAYS.items():
-            _write_npy(tmp / f"{name}.npy", np.asarray(arrays[name], dtype=spec.dtype))
-        files = ["documents.jsonl", "vocabulary.json", *(f"{n}.npy" for n in INDEX_ARRAYS)]
-        for name in _TABLES:
-            value, loaded = getattr(settings, name), getattr(tables, name)
-            if isinstance(value, str) and value != "auto" and loaded is not None:
-                payload = {"groups": loaded.groups} if name == "synonyms" else {"intents": loaded.intents}
-                (tmp / f"{name}.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-                files.append(f"{name}.json")
-        if settings.punkt == "train":
-            params = splitter.punkt_parameters()
-            (tmp / "punkt.json").write_text(json.dumps({
-                "abbrev_types": sorted(params.abbrev_types),
-                "collocations": sorted([list(c) for c in params.collocations]),
-                "sent_starters": sorted(params.sent_starters),
-                "ortho_context": sorted([[k, int(v)] for k, v in params.ortho_context.items()]),
-            }), encoding="utf-8")
-            files.append("punkt.json")
-        manifest: dict[str, Any] = {
-            "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "spasmqa_version": _version,
-            "settings": settings.as_dict(),
-            "sizes": {"documents": len(table.documents), "passages": table.n_passages, "units": table.n_units,
-                      "terms": len(index.terms_)},
-            "files": {},
-        }
-        for name in files:
-            data = (tmp / name).read_bytes()
-            manifest["files"][name] = {"sha256": _sha256(data), "bytes": len(data)}
-        manifest["manifest_sha256"] = _manifest_digest(manifest)
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        write_index_files(tmp, settings=settings, segment=segment, splitter=splitter, tables=tables)
         replace_directory(tmp, target, is_ours=_is_ours)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -218,7 +232,31 @@ def _legacy_settings(version: int, options: Any) -> Any:
     return {**options, "stem": stem}
 
 
+def read_checked(snap: Snapshot, root: Path, name: str, meta: dict[str, Any], as_mmap: bool = False) -> Any:
+    """The bytes (or a read-only map) of file ``name``, checked against its manifest entry ``meta``
+    (``{"sha256": ..., "bytes": ...}``)."""
+    limit = meta["bytes"] + 1  # one byte more shows a file that grew
+    try:
+        blob = snap.mmap(name, max_bytes=limit) if as_mmap else snap.read(name, max_bytes=limit)
+    except FileNotFoundError:
+        raise IndexFormatError(f"index file {name} is missing from {root}") from None
+    if len(blob) != meta["bytes"]:
+        raise IndexFormatError(f"index file {name} is truncated or changed: {len(blob)} bytes, "
+                               f"manifest says {meta['bytes']}")
+    if _sha256(blob) != meta["sha256"]:
+        raise IndexFormatError(f"index file {name} is corrupted: its SHA-256 does not match the manifest")
+    return blob
+
+
 def _read(snap: Snapshot, root: Path, mmap: bool) -> LoadedIndex:
+    return read_index_snapshot(snap, root, mmap=mmap)[0]
+
+
+def read_index_snapshot(snap: Snapshot, root: Path, *, mmap: bool,
+                        stats: CollectionStats | None = None) -> tuple[LoadedIndex, dict[str, Any], str]:
+    """Read and check the index in ``snap``: its parts, its (checked) manifest and the SHA-256 of
+    the manifest's bytes. ``stats`` weighs the segment with collection statistics from outside
+    (a shard of a sharded index); the caller checks that they fit (one entry per term)."""
     mpath = root / "manifest.json"
     try:
         raw_manifest = snap.read("manifest.json", max_bytes=MAX_MANIFEST_BYTES)
@@ -228,18 +266,7 @@ def _read(snap: Snapshot, root: Path, mmap: bool) -> LoadedIndex:
     version, files, sizes = manifest["format_version"], manifest["files"], manifest["sizes"]
 
     def data(name: str, as_mmap: bool = False) -> Any:
-        meta = files[name]
-        limit = meta["bytes"] + 1  # one byte more shows a file that grew
-        try:
-            blob = snap.mmap(name, max_bytes=limit) if as_mmap else snap.read(name, max_bytes=limit)
-        except FileNotFoundError:
-            raise IndexFormatError(f"index file {name} is missing from {root}") from None
-        if len(blob) != meta["bytes"]:
-            raise IndexFormatError(f"index file {name} is truncated or changed: {len(blob)} bytes, "
-                                   f"manifest says {meta['bytes']}")
-        if _sha256(blob) != meta["sha256"]:
-            raise IndexFormatError(f"index file {name} is corrupted: its SHA-256 does not match the manifest")
-        return blob
+        return read_checked(snap, root, name, files[name], as_mmap)
 
     try:
         settings = Settings.from_options(_legacy_settings(version, manifest.get("settings", {})))
@@ -271,8 +298,9 @@ def _read(snap: Snapshot, root: Path, mmap: bool) -> LoadedIndex:
         if "punkt.json" not in files:
             raise IndexFormatError(f"{mpath}: punkt='train' but the index carries no punkt.json")
         splitter.tokenizer_ = parse_punkt(data("punkt.json"), root / "punkt.json")
-    segment = segment_from_arrays(arrays, terms, corpus, settings, sizes, root)
-    return LoadedIndex(settings=settings, corpus=corpus, splitter=splitter, segment=segment, tables=Tables(**tables))
+    segment = segment_from_arrays(arrays, terms, corpus, settings, sizes, root, stats=stats)
+    loaded = LoadedIndex(settings=settings, corpus=corpus, splitter=splitter, segment=segment, tables=Tables(**tables))
+    return loaded, manifest, _sha256(raw_manifest)
 
 
 def load_index(path: str | os.PathLike, *, mmap: bool = False) -> LoadedIndex:

@@ -20,7 +20,7 @@ from .answer import normalize_text
 from .build import Segment
 from .corpus import Corpus, Document
 from .errors import IndexFormatError
-from .index import TermIndex
+from .index import CollectionStats, TermIndex
 from .safearrays import ArraySpec, check_csr, parse_npy, parse_npz
 from .safeio import parse_json, parse_jsonl
 from .settings import Settings
@@ -125,8 +125,9 @@ def _array(arrays: dict[str, Any], name: str, root: Path, length: int) -> np.nda
 
 
 def segment_from_arrays(arrays: dict[str, Any], terms: Any, corpus: Corpus, settings: Settings,
-                        sizes: dict[str, int], root: Path) -> Segment:
-    """Check every array against the manifest and each other, then assemble the segment."""
+                        sizes: dict[str, int], root: Path, stats: CollectionStats | None = None) -> Segment:
+    """Check every array against the manifest and each other, then assemble the segment
+    (weighted with ``stats`` when given, else with its own statistics)."""
     _n_docs, n_occ, n_units, n_terms = sizes["documents"], sizes["passages"], sizes["units"], sizes["terms"]
     where = root / "vocabulary.json"
     if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
@@ -151,7 +152,7 @@ def segment_from_arrays(arrays: dict[str, Any], terms: Any, corpus: Corpus, sett
         index = TermIndex(weighting=settings.weighting, k1=settings.k1, b=settings.b,
                           sublinear_tf=settings.sublinear_tf, pivot_slope=settings.pivot_slope)
         counts = sp.csr_matrix((data, indices, indptr), shape=(n_terms, n_units), copy=False)
-        index.set_counts({t: i for i, t in enumerate(terms)}, counts)
+        index.set_counts({t: i for i, t in enumerate(terms)}, counts, stats)
     except ValueError as exc:  # settings were checked already; this is a bug guard, named
         raise _fail(root, f"the counts cannot be weighted ({exc})") from None
     return Segment(PassageTable(docs, occ, first), index)

@@ -111,3 +111,18 @@ def test_random_corpora_with_duplicates_across_shards(pool, picks, n_shards, wei
     assert_same_answers(qa.ask_many(questions, k=5), sq.ask_many(questions, k=5))
     assert_same_runs(qa.search(questions, k=50, level="unit"), sq.search(questions, k=50, level="unit"))
     assert_same_runs(qa.search(questions, k=50), sq.search(questions, k=50))
+
+
+def test_saved_sharded_index_loads_in_process_and_on_dask(tmp_path, default_qa):
+    pytest.importorskip("distributed")
+    from spasmqa.corpus import load_corpus
+    from spasmqa.shards import build_corpus_sharded
+
+    build_corpus_sharded(load_corpus(None), default_qa.settings, tmp_path / "idx", shards=3, workers=2)
+    for kw in ({}, {"workers": 2}):
+        sq = QA.load(tmp_path / "idx", **kw)
+        assert_same_answers(default_qa.ask_many(QUESTIONS, k=10), sq.ask_many(QUESTIONS, k=10))
+        assert_same_runs(default_qa.search(QUESTIONS, k=100), sq.search(QUESTIONS, k=100))
+        bm = sq.with_settings(weighting="bm25")
+        assert_same_answers(default_qa.with_settings(weighting="bm25").ask_many(QUESTIONS[:10]),
+                            bm.ask_many(QUESTIONS[:10]))
