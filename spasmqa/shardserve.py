@@ -59,7 +59,7 @@ def split_segment(segment: Segment, n_shards: int) -> list[Shard]:
     table, index = segment.table, segment.index
     n_docs = len(table.documents)
     bounds = np.linspace(0, n_docs, n_shards + 1).round().astype(int)
-    shards = []
+    shards: list[Shard] = []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         occ = np.flatnonzero((table.occ_doc >= lo) & (table.occ_doc < hi))
         g_units, first = np.unique(table.occ_unit[occ], return_index=True)
