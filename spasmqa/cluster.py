@@ -63,8 +63,10 @@ def dask_client(client: Any = None, *, workers: int | None = None, scheduler: st
             connected.close()
         return
     n = check_workers(workers if workers is not None else 1)
+    # No dashboard; the scheduler's HTTP routes (health, metrics) on any free port, not 8787, which
+    # another cluster may hold (Dask would warn).
     cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                       silence_logs=logging.ERROR)
+                                       scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.ERROR)
     try:
         local = distributed.Client(cluster, set_as_default=False)
         try:

@@ -211,8 +211,9 @@ def _load_shard(root: Path, stats: CollectionStats, *, fingerprint: str, index: 
                 or (count is not None and section.get("count") != count)):
             raise _fail(where, f"says it is shard {section.get('index')!r} of {section.get('count')!r}, "
                                f"expected {index} of {count}")
-        if sizes.get("terms") != len(stats.doc_freq) or not _count(section.get("doc_offset"), 2**31):
-            raise _fail(where, "its vocabulary size or document offset does not fit the index")
+        if sizes.get("terms") != len(stats.doc_freq) or not all(
+                _count(section.get(k), 2**31) for k in ("doc_offset", "index", "count")):
+            raise _fail(where, "its vocabulary size, document offset, index or count does not fit the index")
         files = section.get("files")
         if not (isinstance(files, dict) and set(files) == {f"{k}.npy" for k in SHARD_ARRAYS} and all(
                 isinstance(v, dict) and isinstance(v.get("sha256"), str) and _count(v.get("bytes"))
@@ -240,7 +241,7 @@ def _load_shard(root: Path, stats: CollectionStats, *, fingerprint: str, index: 
             raise _fail(root / "unit_global.npy", f"a global unit id is outside 0..{stats.n_units - 1}")
         if len(np.unique(ug)) != len(ug):
             raise _fail(root / "unit_global.npy", "two units of the shard map to the same global unit")
-        shard = Shard(index=section.get("index", -1), segment=loaded.segment, corpus=loaded.corpus,
+        shard = Shard(index=section["index"], segment=loaded.segment, corpus=loaded.corpus,
                       doc_offset=section["doc_offset"], **arrays)
         return shard, loaded, sha
 

@@ -268,6 +268,10 @@ def write_sharded(runner: Any, docs: Sequence[Document], options: IndexOptions, 
         vocab_shas = {r.vocabulary_sha256 for r in records}
         if len(vocab_shas) != 1:  # a bug guard: every shard writes the same global vocabulary
             raise RuntimeError("shards were written with different vocabularies")
+        keep = {r.directory for r in records}
+        for leftover in tmp.iterdir():  # partial shard directories of attempts whose worker died
+            if leftover.name not in keep:
+                shutil.rmtree(leftover, ignore_errors=True)
         write_top(tmp, settings=settings, stats=stats, vocabulary_sha256=vocab_shas.pop(), records=records)
         replace_directory(tmp, target, is_ours=is_ours)
     except BaseException:

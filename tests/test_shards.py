@@ -267,3 +267,20 @@ def test_url_outputs(tmp_path):
         _build(corpus, "s3://bucket/idx")
     out = _build(corpus, f"file://{tmp_path / 'idx'}", shards=2)
     assert load_sharded(out).stats.n_units == 2
+
+
+def test_partial_shards_of_dead_attempts_are_not_left_in_the_index(tmp_path, monkeypatch):
+    import spasmqa.shards as shards_module
+
+    real = shards_module.write_shard
+
+    def after_a_dead_attempt(root, **kw):
+        (Path(root) / f".shard-{kw['index']:05d}.partial-1-dead").mkdir()  # what a killed worker leaves
+        return real(root, **kw)
+
+    monkeypatch.setattr(shards_module, "write_shard", after_a_dead_attempt)
+    out = _build(spasmqa.Corpus.from_texts(["Heat helps.", "Ice helps.", "Rest helps.", "Walk."]), tmp_path / "idx",
+                 shards=2)
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "shard-00000", "shard-00001",
+                                                     "stats_doc_freq.npy"]
+    assert load_sharded(out).stats.n_units == 4

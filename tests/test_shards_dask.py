@@ -28,7 +28,8 @@ def client():
     # fails the build after two deaths.
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.ERROR)
+                                           dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
+                                           silence_logs=logging.ERROR)
     c = distributed.Client(cluster, set_as_default=False)
     yield c
     c.close()
