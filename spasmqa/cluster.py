@@ -18,7 +18,7 @@ from typing import Any
 from .errors import ClusterError, InputError, InputTypeError, SpasmqaError, require
 from .validation import check_workers
 
-__all__ = ["CONNECT_TIMEOUT", "DaskRunner", "SerialRunner", "dask_client", "require_distributed"]
+__all__ = ["CONNECT_TIMEOUT", "DaskRunner", "SerialRunner", "dask_client", "require_distributed", "start_local_cluster"]
 
 #: Seconds to wait for a scheduler given by address.
 CONNECT_TIMEOUT = 10.0
@@ -63,18 +63,30 @@ def dask_client(client: Any = None, *, workers: int | None = None, scheduler: st
             connected.close()
         return
     n = check_workers(workers if workers is not None else 1)
-    # No dashboard; the scheduler's HTTP routes (health, metrics) on any free port, not 8787, which
-    # another cluster may hold (Dask would warn).
-    cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                       scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.ERROR)
+    local, cluster = start_local_cluster(n)
     try:
-        local = distributed.Client(cluster, set_as_default=False)
         try:
             yield local
         finally:
             local.close()
     finally:
         cluster.close()
+
+
+def start_local_cluster(workers: int) -> tuple[Any, Any]:
+    """(client, cluster): a ``LocalCluster`` of ``workers`` processes, one thread each, quiet;
+    the caller closes both."""
+    distributed = require_distributed()
+    # No dashboard; the scheduler's HTTP routes (health, metrics) on any free port, not 8787, which
+    # another cluster may hold (Dask would warn).
+    cluster = distributed.LocalCluster(n_workers=check_workers(workers), threads_per_worker=1, processes=True,
+                                       dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
+                                       silence_logs=logging.ERROR)
+    try:
+        return distributed.Client(cluster, set_as_default=False), cluster
+    except BaseException:
+        cluster.close()
+        raise
 
 
 class SerialRunner:

@@ -19,7 +19,6 @@ passages before scoring and is not available on a sharded index.
 
 from __future__ import annotations
 
-import logging
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -327,15 +326,22 @@ def open_sharded(path: Any, *, mmap: bool, client: Any, workers: int | None) -> 
         loaded = load_sharded(path, mmap=mmap)
         parts = ShardedParts.in_process(loaded.shards, loaded.settings, loaded.tables, loaded.stats)
         return loaded.settings, loaded.corpus, loaded.splitter, parts
-    from .cluster import require_distributed
+    from .cluster import start_local_cluster
 
-    distributed = require_distributed()
     owner = None
     if client is None:
-        cluster = distributed.LocalCluster(n_workers=check_workers(workers), threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.ERROR)
-        client = distributed.Client(cluster)
+        client, cluster = start_local_cluster(check_workers(workers))
         owner = _Owned(client, cluster)
+    try:
+        with client.as_current():  # actor handles bind to this client (it need not be the default one)
+            return _open_remote(path, client, owner)
+    except BaseException:
+        if owner is not None:
+            owner.close()
+        raise
+
+
+def _open_remote(path: Any, client: Any, owner: Any) -> tuple[Any, Any, Any, ShardedParts]:
     top = read_top(path)
     names = sorted(client.scheduler_info()["workers"])
     actors = []
@@ -361,5 +367,6 @@ class _Owned:
 
 
 def _close(client: Any, cluster: Any) -> None:
-    client.close()
+    if client.status != "closed":
+        client.close()
     cluster.close()

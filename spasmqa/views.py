@@ -28,6 +28,18 @@ class Views:
     settings: Any
     corpus: Any
 
+    def close(self) -> None:
+        """Close the local Dask cluster that ``QA.load(..., workers=N)`` started (nothing otherwise)."""
+        owner = None if self._shards is None else self._shards.owner
+        if owner is not None:
+            owner.close()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
     def _local(self) -> Parts:
         """The one segment's parts (a sharded index has none)."""
         if self._shards is not None:

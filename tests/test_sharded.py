@@ -119,10 +119,21 @@ def test_saved_sharded_index_loads_in_process_and_on_dask(tmp_path, default_qa):
     from spasmqa.shards import build_corpus_sharded
 
     build_corpus_sharded(load_corpus(None), default_qa.settings, tmp_path / "idx", shards=3, workers=2)
-    for kw in ({}, {"workers": 2}):
-        sq = QA.load(tmp_path / "idx", **kw)
-        assert_same_answers(default_qa.ask_many(QUESTIONS, k=10), sq.ask_many(QUESTIONS, k=10))
-        assert_same_runs(default_qa.search(QUESTIONS, k=100), sq.search(QUESTIONS, k=100))
-        bm = sq.with_settings(weighting="bm25")
-        assert_same_answers(default_qa.with_settings(weighting="bm25").ask_many(QUESTIONS[:10]),
-                            bm.ask_many(QUESTIONS[:10]))
+    from spasmqa.cluster import start_local_cluster
+
+    client, cluster = start_local_cluster(2)  # a client that is not Dask's default one
+    try:
+        for kw in ({}, {"workers": 2}, {"client": client}):
+            with QA.load(tmp_path / "idx", **kw) as sq:
+                assert_same_answers(default_qa.ask_many(QUESTIONS, k=10), sq.ask_many(QUESTIONS, k=10))
+                assert_same_runs(default_qa.search(QUESTIONS, k=100), sq.search(QUESTIONS, k=100))
+                bm = sq.with_settings(weighting="bm25", sublinear_tf=False)
+                assert_same_answers(default_qa.with_settings(weighting="bm25").ask_many(QUESTIONS[:10]),
+                                    bm.ask_many(QUESTIONS[:10]))
+                assert_same_answers(default_qa.with_settings(pivot_slope=0.3).ask_many(QUESTIONS[:10]),
+                                    sq.with_settings(pivot_slope=0.3).ask_many(QUESTIONS[:10]))
+                p = sq.ask(QUESTIONS[0]).passages[0]
+                assert abs(sq.explain(QUESTIONS[0], p).total - p.score) < 1e-6
+    finally:
+        client.close()
+        cluster.close()
