@@ -66,6 +66,13 @@ _ENUMERATOR = re.compile(r"^(?:\(?\d{1,3}[.)]|[a-zA-Z][.)]|[-*+])$")
 _LEADING_ENUMERATOR = re.compile(r"(?:\d{1,3}[.)]|[-*+])\s+(?=\S)")
 _WORD = re.compile(r"[^\W_]")
 _WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# Object pronouns complete a clause as the object of a verb or preposition ("can prevent
+# them.", "recommend it."): unlike an article, preposition or auxiliary, a sentence may end
+# on one. Reflexives and possessives are left out: after a noun they end verbless list
+# items as well ("Weak or stiff muscles in the back itself.").
+_OBJECT_PRONOUNS = frozenset({"it", "them", "him", "her", "us", "me", "you"})
+# What closes a sentence: a full stop or exclamation mark, then any closing quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!]+[\"'’”)\]]*$")
 #: A sentence opening with one of these refers back to the sentence before.
 ANAPHOR = re.compile(r"(?:This|These|That|Those|They|It|Its|Their|Such|He|She|The latter|The former)\b")
 
@@ -89,6 +96,12 @@ def is_fragment(text: str) -> bool:
     and passages that refer back ("This", "They", ...) with fewer than three
     content words ("This is because the spasm."): cut off before they say
     anything of their own.
+
+    A sentence of three or more words that ends on an object pronoun and a
+    full stop ("Stretching the calf before bed can prevent them.", "Doctors
+    recommend them.") is complete: the pronoun is the object of its verb or
+    preposition. Without the full stop ("... can prevent them") it may be a
+    cut-off snippet and stays a fragment.
     """
     words = _WORDS.findall(text)
     if not words:
@@ -96,7 +109,8 @@ def is_fragment(text: str) -> bool:
     if text.count("(") > text.count(")"):
         return True
     last = words[-1].casefold()
-    if last in STOP_WORDS or last in {"and", "or", "but", "the", "like", "such", "due"}:
+    complete = last in _OBJECT_PRONOUNS and _SENTENCE_END.search(text.rstrip()) is not None
+    if not complete and last in STOP_WORDS or last in {"and", "or", "but", "the", "like", "such", "due"}:
         return True
     if ANAPHOR.match(text.lstrip()) and sum(w.casefold() not in STOP_WORDS for w in words) < 3:
         return True

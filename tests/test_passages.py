@@ -95,3 +95,40 @@ def test_spans_reproduce_text_for_any_input(text):
             last = s.end
             piece = text[s.start:s.end]
             assert piece.strip() == piece
+
+
+# -- issue #14, defect 2: complete sentences that end on a pronoun -----------
+
+QUICKSTART = "Night cramps often hit the calf muscles. Stretching the calf before bed can prevent them."
+
+
+def test_sentence_ending_on_object_pronoun_is_not_a_fragment():
+    assert not is_fragment("Stretching the calf before bed can prevent them.")
+    assert not is_fragment("You can stretch it.")
+    assert not is_fragment("Doctors recommend them.")
+    assert not is_fragment("A physiotherapist will show you how to do it!")
+    assert not is_fragment("Most people recover without treatment, but a doctor can help you.")
+
+
+def test_real_fragments_stay_fragments():
+    for piece in ("and more.", "Read more", "Stretching prior to any.", "However, these types of problems are.",
+                  "(bed rest for longer than a day can.", "Low.", "It.", "Stop it.", "This is because of it.",
+                  "Heat pad", "Ice packs, heat wraps and", "Weak or stiff muscles in the back itself."):
+        assert is_fragment(piece), piece
+    # Without a full stop the pronoun ending proves nothing: a cut-off snippet.
+    assert is_fragment("Stretching the calf before bed can prevent them")
+    # A title-case line without a verb is a heading, not a sentence.
+    spans = SentenceSplitter().split("Back Spasm Causes")
+    assert [(s.heading, s.fragment) for s in spans] == [(True, False)]
+
+
+def test_quickstart_pronoun_sentence_is_cited():
+    import spasmqa
+
+    spans = SentenceSplitter().split(QUICKSTART)
+    assert [s.fragment for s in spans] == [False, False]
+    ans = spasmqa.QA.from_texts([QUICKSTART]).ask("prevent night cramps")
+    cited = [p.text for p in ans.passages]
+    assert "Stretching the calf before bed can prevent them." in cited
+    assert not any(p.is_fragment for p in ans.passages)
+    assert "Stretching the calf before bed can prevent them." in ans.text
