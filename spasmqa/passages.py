@@ -42,7 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .analysis import STOP_WORDS
+from .analysis import STOP_WORDS, WORD_RE
 from .settings import Params, check_option
 
 __all__ = ["MAX_PASSAGE_CHARS", "PUNKT_BLOCK_CHARS", "SentenceSplitter", "Span", "is_fragment"]
@@ -69,7 +69,7 @@ _RUN_ON_HEADING = re.compile(rf"(?<=[a-z])\s+(?=(?:{_OPENERS})\s+[a-z])")
 _ENUMERATOR = re.compile(r"^(?:\(?\d{1,3}[.)]|[a-zA-Z][.)]|[-*+])$")
 _LEADING_ENUMERATOR = re.compile(r"(?:\d{1,3}[.)]|[-*+])\s+(?=\S)")
 _WORD = re.compile(r"[^\W_]")
-_WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_WORDS = WORD_RE  # words as the "words" tokenizer sees them, whatever an index's tokenizer
 # Object pronouns complete a clause as the object of a verb or preposition ("can prevent
 # them.", "recommend it."): unlike an article, preposition or auxiliary, a sentence may end
 # on one. Reflexives and possessives are left out: after a noun they end verbless list
