@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from .errors import InputError
 from .languages import STOP_WORDS
 from .languages import stop_words as language_stop_words
-from .settings import STEMMERS, Params, check_option
+from .settings import STEMMERS, TOKENIZERS, Params, check_option
 
 __all__ = ["Analyzer", "STEMMERS", "STOP_WORDS", "TECHNICAL_RE", "TOKENIZERS", "TOKEN_PATTERN", "WORD_RE"]
 
@@ -36,10 +36,6 @@ __all__ = ["Analyzer", "STEMMERS", "STOP_WORDS", "TECHNICAL_RE", "TOKENIZERS", "
 TOKEN_PATTERN = r"[^\W_]+(?:['’][^\W_]+)*"
 WORD_RE = re.compile(TOKEN_PATTERN)
 
-#: Tokenizers: ``"words"`` finds :data:`WORD_RE` words (what every index was
-#: built with before the choice existed); ``"technical"`` also keeps names and
-#: identifiers whole (see :class:`Analyzer`).
-TOKENIZERS = ("words", "technical")
 #: The tokens of the "technical" tokenizer, each a word of :data:`WORD_RE` or
 #: a run of them: a name with a leading dot (".NET") or after a one-letter
 #: name a "#" ("C#", "F#"; not "issue#14"), a word with "++" ("C++",

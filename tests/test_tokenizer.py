@@ -112,3 +112,25 @@ def test_technical_terms_cover_the_old_terms_of_plain_words(text):
     assert TECH(text) == TECH(text)
     if not re.search(r"[_.+#A-Z]", text) and text.isascii():
         assert TECH(text) == Analyzer()(text)
+
+
+def test_parallel_map_analyses_with_the_tokenizer_it_is_given():
+    from spasmqa.build import build_segment
+    from spasmqa.corpus import Corpus
+    from spasmqa.parallel import IndexOptions, map_partition, reduce_partitions
+    from spasmqa.passages import SentenceSplitter
+
+    docs = list(Corpus.from_texts(["Set CMAKE_BUILD_TYPE first. Then C++ builds.", "Use fs.readFile in Node.js."])
+                .values())
+    splitter = SentenceSplitter()
+    options = IndexOptions(unit="passage", title_boost=1, stop_words="auto", stem=True, splitter=splitter,
+                           tokenizer="technical")
+    parallel = reduce_partitions([map_partition(docs[:1], options), map_partition(docs[1:], options)], docs,
+                                 TermIndex())
+    serial = build_segment(docs, unit="passage", title_boost=1, splitter=splitter, analyzer=TECH, index=TermIndex())
+    assert parallel.index.terms_ == serial.index.terms_
+    assert "cmake_build_type" in serial.index.terms_ and "c++" in serial.index.terms_
+    assert (parallel.index.counts_ != serial.index.counts_).nnz == 0
+    # The default is the old rule, as for every index built before the option.
+    assert IndexOptions(unit="passage", title_boost=1, stop_words="auto", stem=True, splitter=splitter).tokenizer \
+        == "words"
