@@ -240,17 +240,25 @@ class Analyzer(Params):
 
 
 def _camel_parts(word: str) -> list[str]:
-    """``word`` cut at its camelCase boundaries: before a capital that follows a
-    lower-case letter or digit ("readFile", "utf8Decode"), and before the last
-    capital of a run that opens a lower-case word of two or more letters
-    ("HTTPServer" -> "HTTP", "Server"; "PDFs" and "APIs" stay whole)."""
+    """``word`` cut where a capitalised word starts inside it, as in code.
+
+    A cut goes before a capital followed by a lower-case letter, after a
+    lower-case letter that ends a part of two or more characters ("readFile",
+    "toString", "getElementById") or after a run of at least three capitals ("HTTPServer" -> "HTTP",
+    "Server", when the word after has two or more lower-case letters). Names
+    of science and brands that mix case without joining words stay whole:
+    "mRNA", "siRNA", "pH", "cAMP", "kappaB", "GTPase", "PDFs", "APIs", "iPhone".
+    """
     cuts = [0]
-    for i in range(1, len(word)):
-        a, b = word[i - 1], word[i]
-        if b.isupper() and (
-                a.islower() or a.isdigit()
-                or (a.isupper() and len(word[i + 1:i + 3]) == 2 and word[i + 1:i + 3].isalpha()
-                    and word[i + 1:i + 3].islower())):
+    n = len(word)
+    for i in range(2, n - 1):
+        if not (word[i].isupper() and word[i + 1].islower()):
+            continue
+        before = word[cuts[-1]:i]
+        if word[i - 1].islower() and len(before) >= 2:
             cuts.append(i)
-    cuts.append(len(word))
+        elif (len(before) >= 3 and before[-3:].isupper() and before[-3:].isalpha()
+              and i + 2 < n and word[i + 2].islower()):
+            cuts.append(i)
+    cuts.append(n)
     return [word[x:y] for x, y in zip(cuts, cuts[1:])]

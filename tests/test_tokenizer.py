@@ -68,6 +68,14 @@ def test_ordinary_words_unchanged():
     assert "2.5" in tech  # a decimal number is kept whole as well
 
 
+def test_camel_case_cuts_only_where_words_are_joined():
+    assert TECH("getElementById") == ["getelementbyid", "element", "id"]  # "get" and "by" are stop words
+    assert TECH("XMLHttpRequest toString") == ["xmlhttprequest", "xml", "http", "request", "tostr", "string"]
+    # Mixed case in science and brand names joins no words: one term, as before.
+    names = "mRNA siRNA miRNAs microRNAs pH cAMP kappaB GTPase ATPase RNase HbA1c CpG eNOS iPhone ErbB4 IOError"
+    assert TECH(names) == Analyzer()(names)
+
+
 def test_identifier_question_prefers_the_identifier():
     docs = ["Set CMAKE_BUILD_TYPE to Release for an optimised build.",
             "The build type decides how the compiler optimises.",
