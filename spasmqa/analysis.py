@@ -37,16 +37,16 @@ TOKEN_PATTERN = r"[^\W_]+(?:['’][^\W_]+)*"
 WORD_RE = re.compile(TOKEN_PATTERN)
 
 #: The tokens of the "technical" tokenizer, each a word of :data:`WORD_RE` or
-#: a run of them: a name with a leading dot (".NET") or after a one-letter
-#: name a "#" ("C#", "F#"; not "issue#14"), a word with "++" ("C++",
-#: "Notepad++"), and words joined by underscores or single dots
+#: a run of them: words joined by underscores or single dots
 #: ("CMAKE_BUILD_TYPE", "fs.readFile", "3.10.2"; a final dot ends the
-#: sentence, not the name).
+#: sentence, not the name), with a final "++" ("C++", "Notepad++"), a
+#: one-letter name with "#" ("C#", "F#"; not "issue#14"), and a name with a
+#: leading dot (".NET"). The word form comes first so that most tokens cost
+#: one attempt, as with :data:`WORD_RE`.
 TECHNICAL_RE = re.compile(
-    rf"(?<![\w.])\.[^\W\d_](?:{TOKEN_PATTERN})?"
-    rf"|(?<![\w.])[^\W\d_]#(?![\w#])"
-    rf"|{TOKEN_PATTERN}\+\+(?!\+)"
-    rf"|_*{TOKEN_PATTERN}(?:(?:_+|\.){TOKEN_PATTERN})*_*"
+    rf"_*{TOKEN_PATTERN}(?:(?:_+|\.){TOKEN_PATTERN})*"
+    rf"(?:\+\+(?!\+)|(?<=(?<![\w.])[^\W\d_])#(?![\w#])|_*)"
+    rf"|(?<![\w.])\.[^\W\d_](?:{TOKEN_PATTERN})?"
 )
 # Where an identifier is cut into parts; the symbols of "C++", "C#" and ".NET" go too.
 _SEPARATORS = re.compile(r"[._+#]+")
@@ -215,8 +215,12 @@ class Analyzer(Params):
     def __call__(self, text: str) -> list[str]:
         """Analyse ``text`` into index terms, in order of occurrence."""
         if self._technical:
-            return [t for token in self._token_re.findall(unicodedata.normalize("NFKC", text))
-                    for t in self._technical_terms(token)]
+            tech = self._tech_cache
+            out: list[str] = []
+            for token in self._token_re.findall(unicodedata.normalize("NFKC", text)):
+                found = tech.get(token)
+                out.extend(found if found is not None else self._technical_terms(token))
+            return out
         # The hot loop of index building: a dict lookup per token, with a
         # method call only for tokens not seen before.
         cache = self._cache

@@ -113,6 +113,18 @@ def test_every_part_of_an_identifier_is_among_its_terms(parts, sep):
             assert t in terms, (ident, part, terms)
 
 
+_techy = st.lists(st.sampled_from(["C", "++", "#", ".", "_", "NET", "readFile", "x", "3", " ", "'", "s", "é", "中",
+                                   "\n"]), max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_techy | st.text(max_size=200))
+def test_technical_tokens_lose_and_change_no_word(text):
+    from spasmqa.analysis import TECHNICAL_RE, WORD_RE
+
+    assert [w for tok in TECHNICAL_RE.findall(text) for w in WORD_RE.findall(tok)] == WORD_RE.findall(text)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=200))
 def test_technical_terms_cover_the_old_terms_of_plain_words(text):
