@@ -128,7 +128,7 @@ def is_fragment(text: str) -> bool:
         return True
     last = words[-1].casefold()
     complete = last in _OBJECT_PRONOUNS and _SENTENCE_END.search(text.rstrip()) is not None
-    if not complete and last in STOP_WORDS or last in {"and", "or", "but", "the", "like", "such", "due"}:
+    if (not complete and last in STOP_WORDS) or last in {"and", "or", "but", "the", "like", "such", "due"}:
         return True
     if ANAPHOR.match(text.lstrip()) and sum(w.casefold() not in STOP_WORDS for w in words) < 3:
         return True
