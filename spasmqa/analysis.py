@@ -26,15 +26,32 @@ from collections.abc import Callable, Iterable
 from .errors import InputError
 from .languages import STOP_WORDS
 from .languages import stop_words as language_stop_words
-from .settings import STEMMERS, Params, check_option
+from .settings import STEMMERS, TOKENIZERS, Params, check_option
 
-__all__ = ["Analyzer", "STEMMERS", "STOP_WORDS", "TOKEN_PATTERN", "WORD_RE"]
+__all__ = ["Analyzer", "STEMMERS", "STOP_WORDS", "TECHNICAL_RE", "TOKENIZERS", "TOKEN_PATTERN", "WORD_RE"]
 
 
 #: Word characters (letters and digits, any script), allowing inner
 #: apostrophes so that "doesn't" stays one token.
 TOKEN_PATTERN = r"[^\W_]+(?:['’][^\W_]+)*"
 WORD_RE = re.compile(TOKEN_PATTERN)
+
+#: The tokens of the "technical" tokenizer, each a word of :data:`WORD_RE` or
+#: a run of them: words joined by underscores or single dots
+#: ("CMAKE_BUILD_TYPE", "fs.readFile", "3.10.2"; a final dot ends the
+#: sentence, not the name), with a final "++" ("C++", "Notepad++"), a
+#: one-letter name with "#" ("C#", "F#"; not "issue#14"), and a name with a
+#: leading dot (".NET"). The word form comes first so that most tokens cost
+#: one attempt, as with :data:`WORD_RE`.
+TECHNICAL_RE = re.compile(
+    rf"_*{TOKEN_PATTERN}(?:(?:_+|\.){TOKEN_PATTERN})*"
+    rf"(?:\+\+(?!\+)|(?<=(?<![\w.])[^\W\d_])#(?![\w#])|_*)"
+    rf"|(?<![\w.])\.[^\W\d_](?:{TOKEN_PATTERN})?"
+)
+# Where an identifier is cut into parts; the symbols of "C++", "C#" and ".NET" go too.
+_SEPARATORS = re.compile(r"[._+#]+")
+# Single letters joined by dots ("e.g", "i.e", "U.S"): abbreviations of prose, not names.
+_INITIALISM = re.compile(r"[^\W\d_](?:\.[^\W\d_])+")
 
 _POSSESSIVE = re.compile(r"['’]s$")
 # Elided articles and pronouns written onto the next word ("l'eau", "dell'acqua").
@@ -81,6 +98,19 @@ class Analyzer(Params):
         ``False`` keeps words whole.
     min_token_length : int, default=1
         Tokens shorter than this (in characters) are dropped.
+    tokenizer : {"words", "technical"}, default="words"
+        ``"words"``: runs of letters and digits (:data:`WORD_RE`), so "C++"
+        is "c" and "CMAKE_BUILD_TYPE" three words. ``"technical"``: names
+        with symbols ("C++", "C#", ".NET") and identifiers joined by
+        underscores or dots ("CMAKE_BUILD_TYPE", "os.path.join", "3.10.2")
+        give their whole, lower-cased and unstemmed, and then the terms of
+        their parts; a camelCase word ("readFile", "HTTPServer") gives its
+        usual term and then its parts' ("read", "file"). So a question
+        naming the identifier prefers passages that name it, and its words
+        still find them. Ordinary words (capitalised, upper case, "PDFs",
+        initialisms such as "e.g.") give the same terms as with "words".
+        An index records its tokenizer: the same one must analyse its
+        questions.
 
     Examples
     --------
@@ -95,11 +125,13 @@ class Analyzer(Params):
         stem: bool | str = True,
         min_token_length: int = 1,
         language: str = "english",
+        tokenizer: str = "words",
     ) -> None:
         self.stop_words = stop_words
         self.stem = stem
         self.min_token_length = min_token_length
         self.language = language
+        self.tokenizer = tokenizer
         self._params_changed()
 
     def _params_changed(self) -> None:
@@ -118,7 +150,10 @@ class Analyzer(Params):
             self._stop = frozenset(w.casefold() for w in stop_words)
         if isinstance(min_token_length, bool) or not isinstance(min_token_length, int) or min_token_length < 1:
             raise InputError(f"min_token_length must be an integer >= 1, got {min_token_length!r}")
-        self._token_re = WORD_RE
+        if self.tokenizer not in TOKENIZERS or not isinstance(self.tokenizer, str):
+            raise InputError(f"tokenizer must be one of {TOKENIZERS}, got {self.tokenizer!r}")
+        self._technical = self.tokenizer == "technical"
+        self._token_re = TECHNICAL_RE if self._technical else WORD_RE
         stem = check_option("stem", self.stem)
         self._stemmer = make_stemmer(stem, language) if stem else None
         # The y-merging touch-up is a rule of English morphology.
@@ -128,6 +163,8 @@ class Analyzer(Params):
         # time; the cache makes it a dict lookup per token. Dict writes are
         # atomic under the GIL, so sharing it between threads is safe.
         self._cache: dict[str, str | None] = {}
+        # token -> its terms, for the technical tokenizer (a token may give several).
+        self._tech_cache: dict[str, tuple[str, ...]] = {}
 
     def _term(self, token: str) -> str | None:
         term = self._cache.get(token)
@@ -146,8 +183,44 @@ class Analyzer(Params):
             self._cache[token] = result
         return result
 
+    def _word_terms(self, word: str) -> list[str]:
+        """The terms of one :data:`WORD_RE` word: its term, then its camelCase parts' terms."""
+        term = self._term(word)
+        out = [term] if term is not None else []
+        parts = _camel_parts(word)
+        if len(parts) > 1:
+            out += [t for t in map(self._term, parts) if t is not None and t != term]
+        return out
+
+    def _technical_terms(self, token: str) -> tuple[str, ...]:
+        """The terms of one :data:`TECHNICAL_RE` token (see the ``tokenizer`` parameter)."""
+        terms = self._tech_cache.get(token)
+        if terms is not None:
+            return terms
+        pieces = [p for p in _SEPARATORS.split(token) if p]
+        if len(pieces) == 1 and pieces[0] == token:
+            out = self._word_terms(token)
+        elif _INITIALISM.fullmatch(token):
+            # An initialism ("e.g", "U.S"): words, as in prose.
+            out = [t for p in pieces for t in self._word_terms(p)]
+        else:
+            whole = _POSSESSIVE.sub("", token.casefold().replace("’", "'"))
+            out = [whole] if len(whole) >= self.min_token_length else []
+            out += [t for p in pieces for t in self._word_terms(p) if t != whole]
+        terms = tuple(out)
+        if len(self._tech_cache) < 2_000_000:  # bound memory on pathological input
+            self._tech_cache[token] = terms
+        return terms
+
     def __call__(self, text: str) -> list[str]:
         """Analyse ``text`` into index terms, in order of occurrence."""
+        if self._technical:
+            tech = self._tech_cache
+            out: list[str] = []
+            for token in self._token_re.findall(unicodedata.normalize("NFKC", text)):
+                found = tech.get(token)
+                out.extend(found if found is not None else self._technical_terms(token))
+            return out
         # The hot loop of index building: a dict lookup per token, with a
         # method call only for tokens not seen before.
         cache = self._cache
@@ -167,4 +240,29 @@ class Analyzer(Params):
     def __repr__(self) -> str:
         stop = "custom" if not isinstance(self.stop_words, (str, type(None))) else repr(self.stop_words)
         return (f"Analyzer(stop_words={stop}, stem={self.stem!r}, min_token_length={self.min_token_length!r}, "
-                f"language={self.language!r})")
+                f"language={self.language!r}, tokenizer={self.tokenizer!r})")
+
+
+def _camel_parts(word: str) -> list[str]:
+    """``word`` cut where a capitalised word starts inside it, as in code.
+
+    A cut goes before a capital followed by a lower-case letter, after a
+    lower-case letter that ends a part of two or more characters ("readFile",
+    "toString", "getElementById") or after a run of at least three capitals ("HTTPServer" -> "HTTP",
+    "Server", when the word after has two or more lower-case letters). Names
+    of science and brands that mix case without joining words stay whole:
+    "mRNA", "siRNA", "pH", "cAMP", "kappaB", "GTPase", "PDFs", "APIs", "iPhone".
+    """
+    cuts = [0]
+    n = len(word)
+    for i in range(2, n - 1):
+        if not (word[i].isupper() and word[i + 1].islower()):
+            continue
+        before = word[cuts[-1]:i]
+        if word[i - 1].islower() and len(before) >= 2:
+            cuts.append(i)
+        elif (len(before) >= 3 and before[-3:].isupper() and before[-3:].isalpha()
+              and i + 2 < n and word[i + 2].islower()):
+            cuts.append(i)
+    cuts.append(n)
+    return [word[x:y] for x, y in zip(cuts, cuts[1:])]

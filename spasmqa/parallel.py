@@ -44,6 +44,7 @@ class IndexOptions:
     stem: bool | str
     splitter: SentenceSplitter
     language: str = "english"
+    tokenizer: str = "words"
 
 
 @dataclass
@@ -62,7 +63,8 @@ class Partition:
 
 def map_partition(docs: Sequence[Document], options: IndexOptions) -> Partition:
     """Split, de-duplicate, analyse and count one partition (a pure function)."""
-    analyzer = Analyzer(stop_words=options.stop_words, stem=options.stem, language=options.language)
+    analyzer = Analyzer(stop_words=options.stop_words, stem=options.stem, language=options.language,
+                        tokenizer=options.tokenizer)
     occ = _Occurrences({})
     vocabulary: dict[str, int] = {}
     counts = count_rows(occ.collect(docs, unit=options.unit, title_boost=options.title_boost,

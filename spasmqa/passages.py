@@ -10,6 +10,10 @@ the corpus itself: never downloaded). On top of Punkt, rules for web text:
   case ("Physical Therapy – corrects ...") does not;
 * a short run-on heading without punctuation ("Back spasm causes Some simple
   things ...") is split off before a capitalised sentence opener;
+* Punkt's boundary after an abbreviation that does not end sentences ("(e.g.
+  -O2)", "i.e.", "vs.", "Fig. 3") is removed, and so is one after "etc." or a
+  version number or dotted name ("v1.2.", "3.x.", "Node.js.") when the next
+  sentence opens in lower case; never across a blank line;
 * bare list enumerators ("2.") and pieces without any word character are
   markup, not passages;
 * passages phrased as questions, and short title-case lines, are flagged as
@@ -38,7 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .analysis import STOP_WORDS
+from .analysis import STOP_WORDS, WORD_RE
 from .settings import Params, check_option
 
 __all__ = ["MAX_PASSAGE_CHARS", "PUNKT_BLOCK_CHARS", "SentenceSplitter", "Span", "is_fragment"]
@@ -65,7 +69,28 @@ _RUN_ON_HEADING = re.compile(rf"(?<=[a-z])\s+(?=(?:{_OPENERS})\s+[a-z])")
 _ENUMERATOR = re.compile(r"^(?:\(?\d{1,3}[.)]|[a-zA-Z][.)]|[-*+])$")
 _LEADING_ENUMERATOR = re.compile(r"(?:\d{1,3}[.)]|[-*+])\s+(?=\S)")
 _WORD = re.compile(r"[^\W_]")
-_WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_WORDS = WORD_RE  # words as the "words" tokenizer sees them, whatever an index's tokenizer
+# Object pronouns complete a clause as the object of a verb or preposition ("can prevent
+# them.", "recommend it."): unlike an article, preposition or auxiliary, a sentence may end
+# on one. Reflexives and possessives are left out: after a noun they end verbless list
+# items as well ("Weak or stiff muscles in the back itself.").
+_OBJECT_PRONOUNS = frozenset({"it", "them", "him", "her", "us", "me", "you"})
+# What closes a sentence: a full stop or exclamation mark, then any closing quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!]+[\"'’”)\]]*$")
+# Abbreviations that do not end a sentence in practice, whatever follows them ("(e.g.
+# -O2)", "e.g. Python", "vs. Spaces", "Fig. 3", "Smith et al. in 2020"); Punkt's
+# untrained parameters know no abbreviations and cut after each. Lower case, no final dot.
+_NEVER_FINAL = frozenset({
+    "e.g", "i.e", "vs", "cf", "viz", "approx", "ca", "incl", "esp", "resp", "fig", "figs", "eq", "eqs",
+    "ref", "refs", "mr", "mrs", "ms", "dr", "prof", "et al",
+})
+# The last token of a Punkt sentence, when it ends in a full stop (leading brackets and
+# quotes left out; "et al." is one token). Searched in a bounded tail of the sentence.
+_LAST_TOKEN = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[(\[{\"'“‘]))((?:et\s+)?[^\s(\[{\"'“‘]+)\.$", re.IGNORECASE)
+# A token that may end a sentence but usually does not when lower case follows: "etc.",
+# and version numbers and dotted names ("v1.2.", "3.x.", "Node.js.", "fs.readFile.").
+_MAYBE_FINAL = re.compile(r"etc|.*(?:\d|[^\W_]\.[^\W_]).*", re.IGNORECASE)
+_TAIL = 40
 #: A sentence opening with one of these refers back to the sentence before.
 ANAPHOR = re.compile(r"(?:This|These|That|Those|They|It|Its|Their|Such|He|She|The latter|The former)\b")
 
@@ -89,6 +114,12 @@ def is_fragment(text: str) -> bool:
     and passages that refer back ("This", "They", ...) with fewer than three
     content words ("This is because the spasm."): cut off before they say
     anything of their own.
+
+    A sentence of three or more words that ends on an object pronoun and a
+    full stop ("Stretching the calf before bed can prevent them.", "Doctors
+    recommend them.") is complete: the pronoun is the object of its verb or
+    preposition. Without the full stop ("... can prevent them") it may be a
+    cut-off snippet and stays a fragment.
     """
     words = _WORDS.findall(text)
     if not words:
@@ -96,7 +127,8 @@ def is_fragment(text: str) -> bool:
     if text.count("(") > text.count(")"):
         return True
     last = words[-1].casefold()
-    if last in STOP_WORDS or last in {"and", "or", "but", "the", "like", "such", "due"}:
+    complete = last in _OBJECT_PRONOUNS and _SENTENCE_END.search(text.rstrip()) is not None
+    if (not complete and last in STOP_WORDS) or last in {"and", "or", "but", "the", "like", "such", "due"}:
         return True
     if ANAPHOR.match(text.lstrip()) and sum(w.casefold() not in STOP_WORDS for w in words) < 3:
         return True
@@ -177,7 +209,10 @@ class SentenceSplitter(Params):
         docstring).
         """
         spans: list[Span] = []
-        for s, e in self._punkt_spans(text):
+        sentences = self._punkt_spans(text)
+        if self.web_rules:
+            sentences = _join_false_ends(text, sentences)
+        for s, e in sentences:
             if not self.web_rules:
                 s, e = _strip(text, s, e)
                 if s < e and _WORD.search(text, s, e):
@@ -195,6 +230,38 @@ class SentenceSplitter(Params):
                 heading = heading or (_is_heading(piece) and not _BULLETS.search(piece))
                 spans.append(Span(ps, pe, heading, not heading and is_fragment(piece)))
         return spans
+
+
+def _not_an_end(text: str, e: int, nxt: int) -> bool:
+    """Whether Punkt's boundary between a sentence ending at ``e`` and the next starting at ``nxt`` is false.
+
+    False after an abbreviation of :data:`_NEVER_FINAL`, or after "etc." or
+    a version number or dotted name when the next sentence opens in lower
+    case; a blank line between the two is always a boundary. Punkt stays the
+    reference: this only removes boundaries, and a capital after "etc." or
+    "v1.2." still ends the sentence.
+    """
+    if text.count("\n", e, nxt) >= 2:
+        return False
+    m = _LAST_TOKEN.search(text, max(0, e - _TAIL), e)
+    if m is None:
+        return False
+    token = " ".join(m.group(1).casefold().split())
+    if token in _NEVER_FINAL:
+        return True
+    return text[nxt].islower() and _MAYBE_FINAL.fullmatch(token) is not None
+
+
+def _join_false_ends(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Punkt's spans with each false boundary (see :func:`_not_an_end`) removed: the two
+    sentences become one span, the white space between them included."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and _not_an_end(text, out[-1][1], s):
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
 
 
 def _punkt_blocks_spans(tokenizer: Any, text: str,

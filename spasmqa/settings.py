@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from .errors import InputError, InputTypeError
 
-__all__ = ["INDEX_OPTIONS", "RULES", "STEMMERS", "Params", "Settings", "check_option"]
+__all__ = ["INDEX_OPTIONS", "RULES", "STEMMERS", "TOKENIZERS", "Params", "Settings", "check_option"]
 
 Unit = Literal["passage", "document"]
 
@@ -32,6 +32,11 @@ Unit = Literal["passage", "document"]
 #: indexes of format 2 and older were built with; "-y" adds spasmqa's
 #: y-merging rule.
 STEMMERS = ("snowball-y", "snowball", "nltk-snowball-y", "nltk-snowball")
+
+#: Tokenizer names; see :class:`spasmqa.Analyzer`. "words" is the rule every
+#: index was built with before there was a choice; "technical" also keeps
+#: names ("C++", ".NET") and identifiers ("CMAKE_BUILD_TYPE") whole.
+TOKENIZERS = ("words", "technical")
 
 
 @dataclass(frozen=True)
