@@ -12,11 +12,13 @@ from .compose import Composer
 from .corpus import Corpus
 from .expansion import Expander, Tables
 from .index import TermIndex
+from .parallel import IndexOptions
+from .passages import SentenceSplitter
 from .resources import default_corpus_path
 from .scorer import Scorer
 from .settings import Settings
 
-__all__ = ["Parts", "expander_for", "resolve_settings", "term_index", "weighting_of"]
+__all__ = ["Parts", "analyzer_for", "index_options", "expander_for", "resolve_settings", "term_index", "weighting_of"]
 
 
 def _resolve_auto(settings: Settings, corpus: Corpus) -> Settings:
@@ -43,10 +45,33 @@ def _resolve_punkt(settings: Settings) -> Settings:
     return replace(settings, punkt="train") if settings.language != "english" else settings
 
 
+def _resolve_tokenizer(settings: Settings) -> Settings:
+    """A new index gets the technical tokenizer; the choice is stored with it."""
+    return replace(settings, tokenizer="technical") if settings.tokenizer == "auto" else settings
+
+
 def resolve_settings(settings: Settings, corpus: Corpus, *, building: bool) -> Settings:
     """Settings with what "auto" and the language imply made explicit."""
     settings = _resolve_auto(settings, corpus)
-    return _resolve_punkt(settings) if building else settings
+    return _resolve_tokenizer(_resolve_punkt(settings)) if building else settings
+
+
+def index_options(settings: Settings, splitter: SentenceSplitter) -> IndexOptions:
+    """What a parallel or sharded build's map needs: the index-time options of built settings."""
+    return IndexOptions(unit=settings.unit, title_boost=settings.title_boost, stop_words=settings.stop_words,
+                        stem=settings.stem, splitter=splitter, language=settings.language,
+                        tokenizer=analyzer_for(settings).tokenizer)
+
+
+def analyzer_for(settings: Settings) -> Analyzer:
+    """The analyzer an index with these settings was built with (and its questions need).
+
+    ``tokenizer="auto"`` left in built settings is an index saved before the
+    option existed: its terms were made by the "words" tokenizer.
+    """
+    tokenizer = "words" if settings.tokenizer == "auto" else settings.tokenizer
+    return Analyzer(stop_words=settings.stop_words, stem=settings.stem, language=settings.language,
+                    tokenizer=tokenizer)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from .compose import Composer
 from .corpus import Corpus, PathLike, load_corpus
 from .errors import InputError, InputTypeError
 from .expansion import Tables, load_tables
-from .parts import Parts, expander_for, resolve_settings, term_index, weighting_of
+from .parts import Parts, analyzer_for, expander_for, index_options, resolve_settings, term_index, weighting_of
 from .passages import SentenceSplitter
 from .runs import search_run
 from .scorer import Scorer
@@ -66,17 +66,15 @@ class QA(Views):
         if settings is not None and not isinstance(settings, Settings):
             raise InputTypeError(f"settings must be a spasmqa.Settings, got {type(settings).__name__}")
         settings = resolve_settings(settings or Settings(), corpus, building=True)
-        analyzer = Analyzer(stop_words=settings.stop_words, stem=settings.stem, language=settings.language)
+        analyzer = analyzer_for(settings)
         splitter = SentenceSplitter(punkt=settings.punkt, web_rules=settings.web_rules)
         splitter.fit(d.text for d in corpus.values())
         index = term_index(settings)
         docs = list(corpus.values())
         if check_workers(workers) > 1:
-            from .parallel import IndexOptions, build_parallel
+            from .parallel import build_parallel
 
-            options = IndexOptions(unit=settings.unit, title_boost=settings.title_boost,
-                                   stop_words=settings.stop_words, stem=settings.stem, splitter=splitter,
-                                   language=settings.language)
+            options = index_options(settings, splitter)
             segment = build_parallel(docs, options, index, workers)
         else:
             segment = build_segment(docs, unit=settings.unit, title_boost=settings.title_boost,
@@ -105,7 +103,7 @@ class QA(Views):
                      shards: ShardedParts) -> QA:
         qa = cls.__new__(cls)
         qa.settings, qa.corpus, qa.splitter_, qa.tables_ = settings, corpus, splitter, shards.tables
-        qa.analyzer_ = Analyzer(stop_words=settings.stop_words, stem=settings.stem, language=settings.language)
+        qa.analyzer_ = analyzer_for(settings)
         qa.expander_ = shards.front.expander
         qa._write_lock, qa._shards = threading.Lock(), shards
         return qa
@@ -115,7 +113,7 @@ class QA(Views):
                    tables: Tables) -> QA:
         """A QA over parts built elsewhere (a loaded or sharded index)."""
         qa = cls.__new__(cls)
-        analyzer = Analyzer(stop_words=settings.stop_words, stem=settings.stem, language=settings.language)
+        analyzer = analyzer_for(settings)
         qa._assemble(settings, corpus, analyzer, splitter, segment, tables)
         return qa
 

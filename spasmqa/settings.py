@@ -82,10 +82,12 @@ RULES: dict[str, Rule] = {
     "anaphora_weight": Rule("number", 0.0, 1.0),
     "heading_penalty": Rule("number", 0.0, 1.0),
     "title_boost": Rule("int", 1, 100),
+    "tokenizer": Rule("choice", choices=("auto", *TOKENIZERS)),
 }
 
 #: Options fixed when an index is built (splitting and analysis).
-INDEX_OPTIONS = frozenset({"unit", "split", "punkt", "web_rules", "stop_words", "stem", "title_boost", "language"})
+INDEX_OPTIONS = frozenset({"unit", "split", "punkt", "web_rules", "stop_words", "stem", "title_boost", "language",
+                           "tokenizer"})
 
 
 class Params:
@@ -271,6 +273,14 @@ class Settings:
     heading_penalty : float, default=0.3
         Fraction by which the score of a heading is lowered (headings name a
         topic; the sentences under them answer it).
+    tokenizer : {"auto", "words", "technical"}, default="auto"
+        How text is cut into tokens (see :class:`spasmqa.Analyzer`):
+        ``"technical"`` also keeps names ("C++", "C#", ".NET") and
+        identifiers ("CMAKE_BUILD_TYPE", "os.path.join") whole besides their
+        parts; ``"words"`` is the rule of indexes built before this option.
+        ``"auto"`` is ``"technical"`` when an index is built (and stored so);
+        an index saved before the option existed has no value, read as
+        ``"auto"``, and keeps ``"words"``, the rule its terms were made with.
     """
 
     unit: Unit = "passage"
@@ -302,6 +312,7 @@ class Settings:
     heading_penalty: float = 0.3
     title_boost: int = 1
     language: str = "english"
+    tokenizer: str = "auto"
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -36,7 +36,7 @@ from .counts import row_positions
 from .errors import InputError, InputTypeError
 from .expansion import Tables
 from .index import CollectionStats, TermIndex, mean_norm
-from .parts import expander_for, weighting_of
+from .parts import analyzer_for, expander_for, weighting_of
 from .runs import queries_table
 from .settings import Settings
 from .shard_load import Shard, _load_shard, is_sharded_index, load_sharded, read_top
@@ -120,7 +120,7 @@ class ShardedParts:
         self._gather = gather
         self._fields: list[str] | None = None
         self.owner = owner  # keeps a cluster this index started alive
-        analyzer = Analyzer(stop_words=settings.stop_words, stem=settings.stem, language=settings.language)
+        analyzer = analyzer_for(settings)
         self.front = Composer(None, terms, settings, analyzer, expander_for(settings, analyzer, tables))  # type: ignore[arg-type]
 
     def check_where(self, where: Mapping[str, Any] | None) -> None:

@@ -42,7 +42,7 @@ from .errors import InputError, InputTypeError
 from .expansion import Tables, load_tables
 from .index import CollectionStats, TermIndex
 from .parallel import IndexOptions, Partition, map_partition, partitions
-from .parts import resolve_settings, weighting_of
+from .parts import index_options, resolve_settings, weighting_of
 from .passages import SentenceSplitter
 from .settings import Settings
 from .shard_format import INDEX_FORMATS, ShardRecord, stats_fingerprint, write_shard, write_top
@@ -328,8 +328,7 @@ def build_corpus_sharded(corpus: Corpus, settings: Settings, out: str | os.PathL
     settings = resolve_settings(settings, corpus, building=True)
     splitter = SentenceSplitter(punkt=settings.punkt, web_rules=settings.web_rules)
     splitter.fit(d.text for d in corpus.values())
-    options = IndexOptions(unit=settings.unit, title_boost=settings.title_boost, stop_words=settings.stop_words,
-                           stem=settings.stem, splitter=splitter, language=settings.language)
+    options = index_options(settings, splitter)
     return build_sharded(list(corpus.values()), options, settings, out, shards=shards, **kwargs)
 
 

@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from .analysis import Analyzer
 from .answer import Passage, Source
 from .build import Segment
 from .compose import Composer
@@ -29,7 +28,7 @@ from .corpus import Corpus
 from .counts import row_positions
 from .expansion import Tables
 from .index import CollectionStats, TermIndex
-from .parts import expander_for, weighting_of
+from .parts import analyzer_for, expander_for, weighting_of
 from .runs import search_scores
 from .scorer import Scorer
 from .settings import Settings
@@ -97,7 +96,7 @@ class ShardServer:
         table.unit_fragment = np.asarray(shard.unit_global_fragment, dtype=bool)
         table.unit_heading = np.asarray(shard.unit_global_heading, dtype=bool)
         self.segment = Segment(table, index)
-        self.analyzer_ = Analyzer(stop_words=settings.stop_words, stem=settings.stem, language=settings.language)
+        self.analyzer_ = analyzer_for(settings)
         expander = expander_for(settings, self.analyzer_, tables)
         self.scorer_ = Scorer(self.segment, settings, expander)
         self.composer = Composer(table, index, settings, self.analyzer_, expander)

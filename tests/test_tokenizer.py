@@ -154,3 +154,65 @@ def test_parallel_map_analyses_with_the_tokenizer_it_is_given():
     # The default is the old rule, as for every index built before the option.
     assert IndexOptions(unit="passage", title_boost=1, stop_words="auto", stem=True, splitter=splitter).tokenizer \
         == "words"
+
+
+# -- the option, end to end ----------------------------------------------------
+
+TECH_DOCS = ["Set CMAKE_BUILD_TYPE to Release for an optimised build.",
+             "The build type decides how the compiler optimises code.",
+             "C++ and C# both run on .NET these days? Not quite: C++ compiles to native code.",
+             "Call fs.readFile to read a file in Node.js."]
+
+
+def test_new_index_gets_and_records_the_technical_tokenizer():
+    import spasmqa
+
+    qa = spasmqa.QA.from_texts(TECH_DOCS)
+    assert qa.settings.tokenizer == "technical" and qa.analyzer_.tokenizer == "technical"
+    assert qa.ask("CMAKE_BUILD_TYPE").passages[0].doc_id == "0"
+    assert {p.doc_id for p in qa.ask("build type").passages} >= {"0", "1"}
+    assert "c++" in qa.ask("C++ native code").terms
+    old = spasmqa.QA.from_texts(TECH_DOCS, tokenizer="words")
+    assert old.analyzer_.tokenizer == "words" and "c++" not in old.ask("C++ native code").terms
+
+
+def test_tokenizer_is_an_index_time_option():
+    import spasmqa
+    from spasmqa.settings import INDEX_OPTIONS
+
+    assert "tokenizer" in INDEX_OPTIONS
+    qa = spasmqa.QA.from_texts(TECH_DOCS)
+    with pytest.raises(InputError, match="tokenizer"):
+        qa.with_settings(tokenizer="words")
+    with pytest.raises(InputError, match="tokenizer"):
+        spasmqa.QA.from_texts(TECH_DOCS, tokenizer="bpe")
+
+
+def test_saved_index_keeps_its_tokenizer(tmp_path):
+    import spasmqa
+
+    qa = spasmqa.QA.from_texts(TECH_DOCS)
+    qa.save(tmp_path / "i")
+    loaded = spasmqa.QA.load(tmp_path / "i")
+    assert loaded.settings.tokenizer == "technical" and loaded.analyzer_.tokenizer == "technical"
+    assert loaded.ask("CMAKE_BUILD_TYPE").to_dict() == qa.ask("CMAKE_BUILD_TYPE").to_dict()
+
+
+def test_index_saved_before_the_option_answers_as_before(tmp_path):
+    # An index of an earlier version: terms made by the "words" rule, no
+    # tokenizer in its settings. It must analyse questions by that rule.
+    import json
+
+    from forge import resign
+
+    import spasmqa
+
+    old = spasmqa.QA.from_texts(TECH_DOCS, tokenizer="words")
+    old.save(tmp_path / "old")
+    manifest = json.loads((tmp_path / "old" / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["settings"]["tokenizer"]
+    resign(tmp_path / "old", manifest)
+    loaded = spasmqa.QA.load(tmp_path / "old")
+    assert loaded.settings.tokenizer == "auto" and loaded.analyzer_.tokenizer == "words"
+    for q in ("CMAKE_BUILD_TYPE", "C++ native code", "fs.readFile", "build type"):
+        assert loaded.ask(q).to_dict() == old.ask(q).to_dict()
