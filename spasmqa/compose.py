@@ -1,7 +1,8 @@
 """From ranked units to an :class:`~spasmqa.answer.Answer`: selection and composition.
 
-Selection drops near-duplicates (and, if enabled, diversifies with MMR and
-lowers fragments and headings) among the scorer's candidates; composition
+Selection adds the term proximity bonus (:mod:`spasmqa.proximity`), drops
+near-duplicates (and, if enabled, diversifies with MMR and lowers fragments
+and headings) among the scorer's candidates; composition
 builds the passages with their provenance, the extractive answer text with
 citations, and the confidence. Objects are made only for the passages that
 are returned.
@@ -18,6 +19,7 @@ from .answer import Answer, Passage, make_highlighter
 from .counts import row_positions
 from .expansion import Expander
 from .index import TermIndex
+from .proximity import proximity_bonus
 from .settings import Settings
 from .table import PassageTable
 
@@ -44,15 +46,30 @@ class Composer:
     def candidates(self, k: int) -> int:
         """How many ranked units selection needs to return ``k``."""
         s = self.settings
-        reranks = s.near_duplicate < 1 or s.mmr_lambda < 1 or s.fragment_penalty > 0 or s.heading_penalty > 0
+        reranks = (s.near_duplicate < 1 or s.mmr_lambda < 1 or s.fragment_penalty > 0 or s.heading_penalty > 0
+                   or s.proximity_weight > 0)
         return max(k, s.candidates) if reranks else k
 
-    def select(self, units: np.ndarray, scores: np.ndarray, k: int) -> Selection:
-        """Choose up to ``k`` distinct units from ranked candidates."""
+    def idf(self, term: str) -> float:
+        """A term's idf (a term unknown to the corpus weighs as the rarest)."""
+        t = self.index.vocabulary_.get(term)
+        return self._max_idf if t is None else float(self.index.idf_[t])
+
+    def proximity(self, terms: Sequence[str], units: np.ndarray) -> np.ndarray:
+        """The term proximity bonus of each of ``units`` (their texts re-analysed: candidates only)."""
+        s = self.settings
+        if s.proximity_weight <= 0 or len(units) == 0 or len(terms) < 2:
+            return np.zeros(len(units))
+        texts = [self.analyzer(self.table.unit_text(int(u))) for u in units]
+        return proximity_bonus(terms, texts, self.idf, s.proximity_window, s.proximity_weight)
+
+    def select(self, units: np.ndarray, scores: np.ndarray, k: int, terms: Sequence[str] = ()) -> Selection:
+        """Choose up to ``k`` distinct units from ranked candidates (``terms``: the
+        question's analysed terms, for the proximity bonus)."""
         s, table = self.settings, self.table
         if len(units) == 0:
             return []
-        scores = scores.copy()
+        scores = scores + self.proximity(terms, units)
         if s.fragment_penalty > 0 or s.heading_penalty > 0:
             factor = np.ones(len(units))
             factor[table.unit_fragment[units]] *= 1.0 - s.fragment_penalty

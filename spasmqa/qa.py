@@ -21,6 +21,7 @@ from .compose import Composer
 from .corpus import Corpus, PathLike, load_corpus
 from .errors import InputError, InputTypeError
 from .expansion import Tables, load_tables
+from .fields import sections_of
 from .parts import Parts, expander_for, resolve_settings, term_index, weighting_of
 from .passages import SentenceSplitter
 from .runs import search_run
@@ -94,7 +95,8 @@ class QA:
 
     def _make_parts(self, segment: Segment) -> Parts:
         s = self.settings
-        return Parts(segment, Scorer(segment, s, self.expander_),
+        sections = sections_of(segment, self.analyzer_).weighted(weighting_of(s)) if s.title_weight > 0 else None
+        return Parts(segment, Scorer(segment, s, self.expander_, sections),
                       Composer(segment.table, segment.index, s, self.analyzer_, self.expander_))
 
     @classmethod
@@ -286,7 +288,7 @@ class QA:
         terms = [self.analyzer_(q) for q in questions]
         hits = parts.scorer.retrieve(terms, questions, parts.composer.candidates(k), masks)
         compose = parts.composer
-        return [compose.answer(q, t, compose.select(u, s, k), docs) for q, t, (u, s) in zip(questions, terms, hits)]
+        return [compose.answer(q, t, compose.select(u, s, k, t), docs) for q, t, (u, s) in zip(questions, terms, hits)]
 
     def ask(self, question: str, k: int = 5, *, where: Mapping[str, Any] | None = None) -> Answer:
         """Answer one question: up to ``k`` distinct passages, best first.

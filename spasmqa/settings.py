@@ -77,6 +77,9 @@ RULES: dict[str, Rule] = {
     "anaphora_weight": Rule("number", 0.0, 1.0),
     "heading_penalty": Rule("number", 0.0, 1.0),
     "title_boost": Rule("int", 1, 100),
+    "title_weight": Rule("number", 0.0, 1000.0),
+    "proximity_weight": Rule("number", 0.0, 1000.0),
+    "proximity_window": Rule("int", 1, 1000),
 }
 
 #: Options fixed when an index is built (splitting and analysis).
@@ -266,6 +269,20 @@ class Settings:
     heading_penalty : float, default=0.3
         Fraction by which the score of a heading is lowered (headings name a
         topic; the sentences under them answer it).
+    title_weight : float, default=0.5
+        The page field (:mod:`spasmqa.fields`): a passage the question's own
+        terms score also gains this many times the score of its section's
+        text (the document title and the heading path at the passage), as a
+        per-place bonus like context. Documents without a title or headings
+        (plain text) have no field. 0 turns it off.
+    proximity_weight : float, default=0.1
+        Term proximity (:mod:`spasmqa.proximity`): among the candidates, a
+        passage gains this many times the idf-weighted share of the
+        question's adjacent term pairs that occur within
+        ``proximity_window`` terms of each other in it. 0 turns it off.
+    proximity_window : int, default=3
+        How many analysed terms apart a question's adjacent pair may be (in
+        either order) and still count as near.
     """
 
     unit: Unit = "passage"
@@ -297,6 +314,9 @@ class Settings:
     heading_penalty: float = 0.3
     title_boost: int = 1
     language: str = "english"
+    title_weight: float = 0.5
+    proximity_weight: float = 0.0
+    proximity_window: int = 3
 
     def __post_init__(self) -> None:
         for f in fields(self):
