@@ -208,9 +208,9 @@ def explain(qa: QA, question: str, passage: Passage | Source) -> Explanation:
         parts.extend(_context_part(qa, scorer, terms, pre.toarray().ravel(), u))
     table = qa.table_
     if s.proximity_weight > 0 and parts:
-        near = float(qa._parts.composer.proximity(terms, np.asarray([u]))[0])
-        if near > 0:
-            parts.append(Part("proximity", "question words near each other", near,
+        close = float(qa._parts.composer.proximity(terms, np.asarray([u]))[0])
+        if close > 0:
+            parts.append(Part("proximity", "question words near each other", close,
                               f"{s.proximity_weight:g} × the idf-weighted share of the question's adjacent "
                               f"term pairs within {s.proximity_window} terms of each other"))
     raw = float(sum(p.value for p in parts))
