@@ -95,7 +95,9 @@ class QA:
 
     def _make_parts(self, segment: Segment) -> Parts:
         s = self.settings
-        sections = sections_of(segment, self.analyzer_).weighted(weighting_of(s)) if s.title_weight > 0 else None
+        # The page field is for passages; a whole document already holds its title.
+        use = s.title_weight > 0 and s.unit == "passage"
+        sections = sections_of(segment, self.analyzer_).weighted(weighting_of(s)) if use else None
         return Parts(segment, Scorer(segment, s, self.expander_, sections),
                       Composer(segment.table, segment.index, s, self.analyzer_, self.expander_))
 

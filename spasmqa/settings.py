@@ -274,7 +274,8 @@ class Settings:
         terms score also gains this many times the score of its section's
         text (the document title and the heading path at the passage), as a
         per-place bonus like context. Documents without a title or headings
-        (plain text) have no field. 0 turns it off.
+        (plain text) have no field, nor have whole-document units (their text
+        holds the title; see ``title_boost``). 0 turns it off.
     proximity_weight : float, default=0.1
         Term proximity (:mod:`spasmqa.proximity`): among the candidates, a
         passage gains this many times the idf-weighted share of the
