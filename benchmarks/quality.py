@@ -103,6 +103,7 @@ SCIFACT_ABLATION = [
     ("− intents", {"intents": False}),
     ("+ PRF", {"prf": True}),
     ("sentence passages, best per document", {"unit": "passage"}),
+    ("sentence passages, − page field (title)", {"unit": "passage", "title_weight": 0.0}),
     ("sentence passages, − heading and anaphora context", {"unit": "passage", "heading_weight": 0.0,
                                                            "anaphora_weight": 0.0}),
 ]
