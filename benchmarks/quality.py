@@ -82,7 +82,7 @@ DEFAULT_CONFIGS = [
 # Answer-quality features, each switched against the defaults. "plain" is
 # stemmed TF-IDF over sentences (plain Snowball) with every feature off.
 PLAIN = {"synonyms": False, "intents": False, "heading_weight": 0.0, "heading_penalty": 0.0,
-         "anaphora_weight": 0.0, "stem": "snowball"}
+         "anaphora_weight": 0.0, "stem": "snowball", "title_weight": 0.0, "proximity_weight": 0.0}
 # The techdocs questions (a corpus nothing was tuned on): the default-corpus
 # configurations and plain stemmed TF-IDF.
 TECHDOCS_CONFIGS = DEFAULT_CONFIGS + [("plain stemmed TF-IDF (every feature off)", PLAIN)]
@@ -99,6 +99,10 @@ ABLATION = [
     ("+ MMR (λ=0.7)", {"mmr_lambda": 0.7}),
     ("+ PRF", {"prf": True}),
     ("− near-duplicate removal", {"near_duplicate": 1.01}),
+    ("− page field", {"title_weight": 0.0}),
+    ("− proximity", {"proximity_weight": 0.0}),
+    ("+ proximity (0.1, window 3)", {"proximity_weight": 0.1}),
+    ("+ proximity (0.05, window 1)", {"proximity_weight": 0.05, "proximity_window": 1}),
     ("plain + synonyms only", {**PLAIN, "synonyms": True}),
     ("plain + intents only", {**PLAIN, "intents": True}),
     ("plain + heading context only", {**PLAIN, "heading_weight": 0.7}),
@@ -118,6 +122,7 @@ SCIFACT_ABLATION = [
     ("− intents", {"intents": False}),
     ("+ PRF", {"prf": True}),
     ("sentence passages, best per document", {"unit": "passage"}),
+    ("sentence passages, − page field (title)", {"unit": "passage", "title_weight": 0.0}),
     ("sentence passages, − heading and anaphora context", {"unit": "passage", "heading_weight": 0.0,
                                                            "anaphora_weight": 0.0}),
 ]

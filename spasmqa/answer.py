@@ -57,14 +57,30 @@ class Source:
 
 @dataclass(frozen=True)
 class Context:
-    """The text around a passage in its document."""
+    """The text around a passage in its document.
+
+    ``heading`` is the heading passage above it in the same document (None
+    if none); ``title`` is the document's title and ``path`` the heading
+    texts in effect at the passage, outermost first (empty for plain text).
+    """
 
     before: str
     after: str
     heading: str | None
+    title: str | None = None
+    path: tuple[str, ...] = ()
+
+    @property
+    def breadcrumb(self) -> str:
+        """``"title › section › subsection"`` (the title once when it is also the first heading)."""
+        parts = list(self.path)
+        if self.title and (not parts or parts[0] != self.title):
+            parts.insert(0, self.title)
+        return " › ".join(parts)
 
     def as_dict(self) -> dict[str, object]:
-        return {"before": self.before, "after": self.after, "heading": self.heading}
+        return {"before": self.before, "after": self.after, "heading": self.heading, "title": self.title,
+                "path": list(self.path)}
 
 
 @dataclass(frozen=True)

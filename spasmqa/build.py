@@ -70,7 +70,50 @@ def unit_spans(doc: Document, unit: str, splitter: SentenceSplitter) -> list[tup
         while e > s and text[e - 1].isspace():
             e -= 1
         return [(s, e, False, False)] if s < e else []
-    return [(span.start, span.end, span.heading, span.fragment) for span in splitter.split(doc.text)]
+    spans = [(span.start, span.end, span.heading, span.fragment) for span in splitter.split(doc.text)]
+    return _at_headings(doc, spans) if doc.headings else spans
+
+
+def _strip(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def _at_headings(doc: Document, spans: list[tuple[int, int, bool, bool]]) -> list[tuple[int, int, bool, bool]]:
+    """Spans cut where a markup heading starts or ends ("Install" above "Run
+    it." is one line to Punkt), each heading its own span, flagged as one."""
+    text = doc.text
+    # A heading in the text is a line of its own; an enclosing heading of a
+    # paragraph document (offset 0) that its first sentence merely starts
+    # with ("The with statement" / "The with statement is used to ...") is not.
+    heads = sorted({(o, o + len(t)) for o, _, t in doc.headings
+                    if t and text[o:o + len(t)] == t and (o == 0 or text[o - 1] == "\n")
+                    and (o + len(t) == len(text) or text[o + len(t)] in "\r\n")})
+    if not heads:
+        return spans
+    out: list[tuple[int, int, bool, bool]] = []
+    for s, e, heading, fragment in spans:
+        inside = [(a, b) for a, b in heads if a < e and b > s]
+        if not inside:
+            out.append((s, e, heading, fragment))
+            continue
+        pos = s
+        for a, b in inside:
+            a, b = max(a, s), min(b, e)
+            lo, hi = _strip(text, pos, a)
+            if lo < hi:
+                out.append((lo, hi, heading, fragment))
+            lo, hi = _strip(text, a, b)
+            if lo < hi:
+                out.append((lo, hi, True, False))
+            pos = b
+        lo, hi = _strip(text, pos, e)
+        if lo < hi:
+            out.append((lo, hi, heading and pos == s, fragment))
+    return out
 
 
 class _Occurrences:

@@ -1,7 +1,8 @@
 """From ranked units to an :class:`~spasmqa.answer.Answer`: selection and composition.
 
-Selection drops near-duplicates (and, if enabled, diversifies with MMR and
-lowers fragments and headings) among the scorer's candidates; composition
+Selection adds the term proximity bonus (:mod:`spasmqa.proximity`), drops
+near-duplicates (and, if enabled, diversifies with MMR and lowers fragments
+and headings) among the scorer's candidates; composition
 builds the passages with their provenance, the extractive answer text with
 citations, and the confidence. Objects are made only for the passages that
 are returned.
@@ -19,6 +20,7 @@ from .answer import Answer, Passage, Source, make_highlighter
 from .counts import row_positions
 from .expansion import Expander
 from .index import TermIndex
+from .proximity import proximity_bonus
 from .settings import Settings
 from .table import PassageTable
 
@@ -32,13 +34,15 @@ Selection = list[tuple[int, float, list[int]]]
 
 def candidate_count(s: Settings, k: int) -> int:
     """How many ranked units selection needs to return ``k``."""
-    reranks = s.near_duplicate < 1 or s.mmr_lambda < 1 or s.fragment_penalty > 0 or s.heading_penalty > 0
+    reranks = (s.near_duplicate < 1 or s.mmr_lambda < 1 or s.fragment_penalty > 0 or s.heading_penalty > 0
+               or s.proximity_weight > 0)
     return max(k, s.candidates) if reranks else k
 
 
 def select(s: Settings, units: np.ndarray, scores: np.ndarray, k: int, fragment: Any, heading: Any,
            similarities: Callable[[np.ndarray], np.ndarray]) -> Selection:
-    """Choose up to ``k`` distinct units from ranked candidates.
+    """Choose up to ``k`` distinct units from ranked candidates (scores with
+    any proximity bonus already added).
 
     ``fragment[u]`` and ``heading[u]`` are the units' flags and
     ``similarities(units)`` their pairwise cosine similarities: a segment's
@@ -139,9 +143,25 @@ class Composer:
         """How many ranked units selection needs to return ``k``."""
         return candidate_count(self.settings, k)
 
-    def select(self, units: np.ndarray, scores: np.ndarray, k: int) -> Selection:
-        """Choose up to ``k`` distinct units from ranked candidates."""
+    def idf(self, term: str) -> float:
+        """A term's idf (a term unknown to the corpus weighs as the rarest)."""
+        t = self.index.vocabulary_.get(term)
+        return self._max_idf if t is None else float(self.index.idf_[t])
+
+    def proximity(self, terms: Sequence[str], texts: Sequence[str]) -> np.ndarray:
+        """The term proximity bonus of candidates given by their texts (re-analysed: candidates only)."""
+        s = self.settings
+        if s.proximity_weight <= 0 or len(texts) == 0 or len(terms) < 2:
+            return np.zeros(len(texts))
+        return proximity_bonus(terms, [self.analyzer(t) for t in texts], self.idf, s.proximity_window,
+                               s.proximity_weight)
+
+    def select(self, units: np.ndarray, scores: np.ndarray, k: int, terms: Sequence[str] = ()) -> Selection:
+        """Choose up to ``k`` distinct units from ranked candidates (``terms``: the
+        question's analysed terms, for the proximity bonus)."""
         table = self.table
+        if self.settings.proximity_weight > 0 and len(terms) > 1:
+            scores = scores + self.proximity(terms, [table.unit_text(int(u)) for u in units])
         return select(self.settings, units, scores, k, table.unit_fragment, table.unit_heading, self._similarities)
 
     def _similarities(self, units: np.ndarray) -> np.ndarray:

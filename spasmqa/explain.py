@@ -10,8 +10,11 @@ as parts that add up to ``passage.score``:
 * one part per synonym group: the best member the passage contains;
 * one part per intent cue word it contains;
 * pseudo-relevance feedback, when enabled, as one part;
-* context: in the passage's best place, part of the way towards its
-  heading's or its antecedent's score (never past it), named by which;
+* context and the page field: in the passage's best place, part of the
+  way towards its heading's or its antecedent's score (never past it),
+  named by which, and its section's (title and heading path) field bonus;
+* term proximity: the share of the question's adjacent term pairs that
+  stand near each other in the passage;
 * the heading and fragment penalties, as negative parts.
 
 It also says what the near-duplicate step did: the places dropped from the
@@ -106,25 +109,43 @@ def _term_detail(qa: QA, t: int, u: int) -> str:
     return f"tf={tf}, idf={idf:.3f}, length-normalised (pivot slope {index.pivot_slope:g})"
 
 
-def _context_part(qa: QA, places: Any, base: np.ndarray, u: int) -> Part | None:
-    """The unit's best place's context bonus, named by what it came from."""
+def _context_part(qa: QA, scorer: Any, terms: Any, base: np.ndarray, u: int) -> list[Part]:
+    """The unit's best place's context bonus, named by what it came from, and its field bonus there."""
+    places = scorer.places
     mine = np.flatnonzero(places.target == u)
-    got = places.bonuses(mine, base.__getitem__)
-    if len(got.bonus) == 0:
-        return None
-    i = int(np.lexsort((got.occ, -got.bonus))[0])  # the best place (first in corpus order among equals)
-    where = qa.table_.source(int(got.occ[i]))
-    place = int(np.flatnonzero(places.occ == got.occ[i])[0])
-    h, a = int(places.heading[place]), int(places.antecedent[place])
-    hs = float(base[h]) if h >= 0 else 0.0
-    as_ = float(base[a]) if a >= 0 else 0.0
-    s = qa.settings
+    ctx = places.bonuses(mine, base.__getitem__)
+    units = np.asarray([u], dtype=np.int64) if base[u] > 0 else np.zeros(0, np.int64)
+    field = scorer.field_places(terms, units)
+    total: dict[int, float] = {}
+    for got in (ctx, field):
+        for o, b in zip(got.occ.tolist(), got.bonus.tolist()):
+            total[o] = total.get(o, 0.0) + b
+    if not total:
+        return []
+    best = max(total.values())
+    o = min(x for x, b in total.items() if b == best)  # the best place, first in corpus order among equals
+    where = qa.table_.source(o)
     at = f"in {where.doc_id} [{where.start}:{where.end}]"
-    if places.heading_weight * hs >= places.anaphora_weight * (as_ - base[u]):
-        return Part("heading context", "share of the heading's score", float(got.bonus[i]),
-                    f"{s.heading_weight:g} × the score of the heading above it ({hs:.4f}), {at}")
-    return Part("reference-back context", "towards the sentence it refers to", float(got.bonus[i]),
-                f"{s.anaphora_weight:g} of the way to the antecedent's score ({as_:.4f}), {at}")
+    parts = []
+    s = qa.settings
+    if o in ctx.occ:
+        i = int(np.flatnonzero(ctx.occ == o)[0])
+        place = int(np.flatnonzero(places.occ == o)[0])
+        h, a = int(places.heading[place]), int(places.antecedent[place])
+        hs = float(base[h]) if h >= 0 else 0.0
+        as_ = float(base[a]) if a >= 0 else 0.0
+        if places.heading_weight * hs >= places.anaphora_weight * (as_ - base[u]):
+            parts.append(Part("heading context", "share of the heading's score", float(ctx.bonus[i]),
+                              f"{s.heading_weight:g} × the score of the heading above it ({hs:.4f}), {at}"))
+        else:
+            parts.append(Part("reference-back context", "towards the sentence it refers to", float(ctx.bonus[i]),
+                              f"{s.anaphora_weight:g} of the way to the antecedent's score ({as_:.4f}), {at}"))
+    if o in field.occ:
+        i = int(np.flatnonzero(field.occ == o)[0])
+        labels = scorer.sections.labels[int(scorer.sections.occ_section[o])]
+        parts.append(Part("page field", " › ".join(labels), float(field.bonus[i]),
+                          f"{s.title_weight:g} × the score of its title and heading path, {at}"))
+    return parts
 
 
 def explain(qa: QA, question: str, passage: Passage | Source) -> Explanation:
@@ -184,11 +205,15 @@ def explain(qa: QA, question: str, passage: Passage | Source) -> Explanation:
         scores = (scores + cue_q @ postings).tocsr()
     pre = sp.csr_matrix(scores, dtype=np.float64)
     if pre.nnz:
-        context = _context_part(qa, scorer.places, pre.toarray().ravel(), u)
-        if context is not None:
-            parts.append(context)
-    raw = float(sum(p.value for p in parts))
+        parts.extend(_context_part(qa, scorer, terms, pre.toarray().ravel(), u))
     table = qa.table_
+    if s.proximity_weight > 0 and parts:
+        close = float(qa.composer_.proximity(terms, [table.unit_text(u)])[0])
+        if close > 0:
+            parts.append(Part("proximity", "question words near each other", close,
+                              f"{s.proximity_weight:g} × the idf-weighted share of the question's adjacent "
+                              f"term pairs within {s.proximity_window} terms of each other"))
+    raw = float(sum(p.value for p in parts))
     for flag, penalty, name in ((table.unit_heading[u], s.heading_penalty, "heading penalty"),
                                 (table.unit_fragment[u], s.fragment_penalty, "fragment penalty")):
         if flag and penalty > 0:

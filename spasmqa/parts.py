@@ -18,7 +18,10 @@ from .resources import default_corpus_path
 from .scorer import Scorer
 from .settings import Settings
 
-__all__ = ["Parts", "analyzer_for", "index_options", "expander_for", "resolve_settings", "term_index", "weighting_of"]
+__all__ = [
+    "Parts", "analyzer_for", "expander_for", "field_analyzer", "index_options", "resolve_settings", "term_index",
+    "weighting_of",
+]
 
 
 def _resolve_auto(settings: Settings, corpus: Corpus) -> Settings:
@@ -61,6 +64,13 @@ def index_options(settings: Settings, splitter: SentenceSplitter) -> IndexOption
     return IndexOptions(unit=settings.unit, title_boost=settings.title_boost, stop_words=settings.stop_words,
                         stem=settings.stem, splitter=splitter, language=settings.language,
                         tokenizer=analyzer_for(settings).tokenizer)
+
+
+def field_analyzer(settings: Settings) -> Analyzer:
+    """The analyzer of the page field (titles, headings): words only, so a page
+    named ``add_test`` is the page of "add a test" (an identifier's whole
+    term would only dilute a short title's vector)."""
+    return analyzer_for(replace(settings, tokenizer="words"))
 
 
 def analyzer_for(settings: Settings) -> Analyzer:

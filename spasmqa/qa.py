@@ -21,7 +21,17 @@ from .compose import Composer
 from .corpus import Corpus, PathLike, load_corpus
 from .errors import InputError, InputTypeError
 from .expansion import Tables, load_tables
-from .parts import Parts, analyzer_for, expander_for, index_options, resolve_settings, term_index, weighting_of
+from .fields import sections_of
+from .parts import (
+    Parts,
+    analyzer_for,
+    expander_for,
+    field_analyzer,
+    index_options,
+    resolve_settings,
+    term_index,
+    weighting_of,
+)
 from .passages import SentenceSplitter
 from .runs import search_run
 from .scorer import Scorer
@@ -95,7 +105,10 @@ class QA(Views):
 
     def _make_parts(self, segment: Segment) -> Parts:
         s = self.settings
-        return Parts(segment, Scorer(segment, s, self.expander_),
+        # The page field is for passages; a whole document already holds its title.
+        use = s.title_weight > 0 and s.unit == "passage"
+        sections = sections_of(segment, field_analyzer(s)).weighted(weighting_of(s)) if use else None
+        return Parts(segment, Scorer(segment, s, self.expander_, sections),
                       Composer(segment.table, segment.index, s, self.analyzer_, self.expander_))
 
     @classmethod
@@ -313,7 +326,7 @@ class QA(Views):
         docs = masks[0] if masks is not None else None
         hits = parts.scorer.retrieve(terms, questions, parts.composer.candidates(k), masks)
         compose = parts.composer
-        return [compose.answer(q, t, compose.select(u, s, k), docs) for q, t, (u, s) in zip(questions, terms, hits)]
+        return [compose.answer(q, t, compose.select(u, s, k, t), docs) for q, t, (u, s) in zip(questions, terms, hits)]
 
     def ask(self, question: str, k: int = 5, *, where: Mapping[str, Any] | None = None) -> Answer:
         """Answer one question: up to ``k`` distinct passages, best first.

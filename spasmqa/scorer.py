@@ -20,6 +20,7 @@ import numpy as np
 from .build import Segment
 from .context import NO_PLACES, PlaceScores, best_per_unit
 from .expansion import Expander
+from .fields import Sections, combine_places
 from .settings import Settings
 from .sparse_scorer import SparseScorer
 from .topk import top_k
@@ -58,8 +59,9 @@ def with_context(units: np.ndarray, scores: np.ndarray, places: PlaceScores) -> 
 class Scorer:
     """Scores one analysed question at a time against a segment (see the module docstring)."""
 
-    def __init__(self, segment: Segment, settings: Settings, expander: Expander | None) -> None:
-        self.reference = SparseScorer(segment, settings, expander)
+    def __init__(self, segment: Segment, settings: Settings, expander: Expander | None,
+                 sections: Sections | None = None) -> None:
+        self.reference = SparseScorer(segment, settings, expander, sections)
         self.segment = segment
         self.settings = settings
         self.expander = expander
@@ -216,9 +218,12 @@ class Scorer:
                 scores = acc32[units].astype(np.float64) + cue32[units]
             else:
                 scores = acc32[units].astype(np.float64)
+            got = NO_PLACES
             if len(self.places):
-                return units, scores, self._place_bonuses(units, acc32, cue32 if cues else None, doc_mask)
-            return units, scores, NO_PLACES
+                got = self._place_bonuses(units, acc32, cue32 if cues else None, doc_mask)
+            if self.reference.sections is not None:
+                got = combine_places(got, self.reference.field_places(terms, units[scores > 0], doc_mask))
+            return units, scores, got
         finally:
             if dense:
                 acc32.fill(0)

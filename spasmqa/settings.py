@@ -83,6 +83,9 @@ RULES: dict[str, Rule] = {
     "heading_penalty": Rule("number", 0.0, 1.0),
     "title_boost": Rule("int", 1, 100),
     "tokenizer": Rule("choice", choices=("auto", *TOKENIZERS)),
+    "title_weight": Rule("number", 0.0, 1000.0),
+    "proximity_weight": Rule("number", 0.0, 1000.0),
+    "proximity_window": Rule("int", 1, 1000),
 }
 
 #: Options fixed when an index is built (splitting and analysis).
@@ -281,6 +284,21 @@ class Settings:
         ``"auto"`` is ``"technical"`` when an index is built (and stored so);
         an index saved before the option existed has no value, read as
         ``"auto"``, and keeps ``"words"``, the rule its terms were made with.
+    title_weight : float, default=0.5
+        The page field (:mod:`spasmqa.fields`): a passage the question's own
+        terms score also gains this many times the score of its section's
+        text (the document title and the heading path at the passage), as a
+        per-place bonus like context. Documents without a title or headings
+        (plain text) have no field, nor have whole-document units (their text
+        holds the title; see ``title_boost``). 0 turns it off.
+    proximity_weight : float, default=0.0
+        Term proximity (:mod:`spasmqa.proximity`): among the candidates, a
+        passage gains this many times the idf-weighted share of the
+        question's adjacent term pairs that occur within
+        ``proximity_window`` terms of each other in it. 0 turns it off.
+    proximity_window : int, default=3
+        How many analysed terms apart a question's adjacent pair may be (in
+        either order) and still count as near.
     """
 
     unit: Unit = "passage"
@@ -313,6 +331,9 @@ class Settings:
     title_boost: int = 1
     language: str = "english"
     tokenizer: str = "auto"
+    title_weight: float = 0.5
+    proximity_weight: float = 0.0
+    proximity_window: int = 3
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -35,8 +35,9 @@ from .corpus import Corpus
 from .counts import row_positions
 from .errors import InputError, InputTypeError
 from .expansion import Tables
+from .fields import section_keys, shared_sections
 from .index import CollectionStats, TermIndex, mean_norm
-from .parts import analyzer_for, expander_for, weighting_of
+from .parts import analyzer_for, expander_for, field_analyzer, weighting_of
 from .runs import queries_table
 from .settings import Settings
 from .shard_load import Shard, _load_shard, is_sharded_index, load_sharded, read_top
@@ -71,9 +72,12 @@ def _merge(cands: Sequence[Candidates], n: int) -> Candidates:
     flags = [np.asarray([cands[src[i]].fragment[row[i]] for i in pick.tolist()], dtype=bool),
              np.asarray([cands[src[i]].heading[row[i]] for i in pick.tolist()], dtype=bool)]
     empty_t = np.zeros(0, np.int32)
+    texts = None
+    if any(c.texts is not None for c in cands):
+        texts = [cands[src[i]].texts[row[i]] for i in pick.tolist()]
     return Candidates(top_units, top_scores, flags[0], flags[1], np.asarray(ptrs, dtype=np.int64),
                       np.concatenate(terms) if terms else empty_t,
-                      np.concatenate(vals) if vals else np.zeros(0, np.float32))
+                      np.concatenate(vals) if vals else np.zeros(0, np.float32), texts)
 
 
 def _similarities(c: Candidates) -> Callable[[np.ndarray], np.ndarray]:
@@ -149,7 +153,10 @@ class ShardedParts:
         picks = []
         for qi in range(len(questions)):
             c = _merge([shard[qi] for shard in per_shard], n)
-            chosen = select(self.settings, np.arange(len(c.units)), c.scores, k, c.fragment, c.heading,
+            scores = c.scores
+            if c.texts is not None:
+                scores = scores + self.front.proximity(terms[qi], c.texts)
+            chosen = select(self.settings, np.arange(len(c.units)), scores, k, c.fragment, c.heading,
                             _similarities(c))
             picks.append([(int(c.units[p]), score, [int(c.units[d]) for d in dups]) for p, score, dups in chosen])
         requests = [([u for p in pick for u in [p[0], *p[2]]], pick[0][0] if pick else None) for pick in picks]
@@ -193,7 +200,8 @@ class ShardedParts:
                    ) -> ShardedParts:
         """Shard servers in this process (what ``QA.load`` of a sharded index does without a client)."""
         stats = _with_pivot(shards, settings, stats)
-        servers = [ShardServer(s, settings, tables, stats) for s in shards]
+        maps, labels, index = shared_sections([section_keys(s.segment.table) for s in shards], field_analyzer(settings))
+        servers = [ShardServer(s, settings, tables, stats, (m, labels, index)) for s, m in zip(shards, maps)]
         parts = cls(servers, settings, tables, _Terms(servers[0].index_), stats.n_units,
                     sum(s.segment.table.n_passages for s in shards))
         parts._rebuild = lambda new, t: cls.in_process(shards, new, t, stats)
@@ -283,8 +291,12 @@ class RemoteShard:
     def owned_norms(self, settings: Settings, stats: CollectionStats) -> tuple[np.ndarray, np.ndarray]:
         return _owned_norms(self.shard, settings, stats)
 
-    def serve(self, settings: Settings, tables: Tables, stats: CollectionStats) -> int:
-        self.server = ShardServer(self.shard, settings, tables, stats)
+    def section_keys(self) -> tuple[np.ndarray, list[tuple[str, tuple[str, ...]]]]:
+        return section_keys(self.shard.segment.table)
+
+    def serve(self, settings: Settings, tables: Tables, stats: CollectionStats,
+              sections: tuple[np.ndarray, list[tuple[str, ...]], TermIndex | None]) -> int:
+        self.server = ShardServer(self.shard, settings, tables, stats, sections)
         return self.shard.segment.table.n_passages
 
     def call(self, method: str, *args: Any) -> Any:
@@ -309,7 +321,9 @@ def _remote_parts(loaded: Any, settings: Settings, tables: Tables, client: Any, 
     if settings.weighting == "tfidf" and settings.pivot_slope < 1.0:
         got = [a.owned_norms(settings, replace(stats, norm_pivot=None)).result() for a in actors]
         stats = replace(stats, norm_pivot=_pivot_of([g[0] for g in got], [g[1] for g in got]))
-    n_passages = sum(f.result() for f in [a.serve(settings, tables, stats) for a in actors])
+    maps, labels, index = shared_sections([a.section_keys().result() for a in actors], field_analyzer(settings))
+    n_passages = sum(f.result() for f in [a.serve(settings, tables, stats, (m, labels, index))
+                                          for a, m in zip(actors, maps)])
     vocabulary = actors[0].front_parts().result()[2]
     terms = TermIndex(**weighting_of(settings)).set_counts(
         vocabulary, sp.csr_matrix((len(vocabulary), 0), dtype=np.float64), stats)

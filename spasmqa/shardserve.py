@@ -27,6 +27,7 @@ from .compose import Composer
 from .corpus import Corpus
 from .counts import row_positions
 from .expansion import Tables
+from .fields import Sections, section_keys
 from .index import CollectionStats, TermIndex
 from .parts import analyzer_for, expander_for, weighting_of
 from .runs import search_scores
@@ -50,6 +51,7 @@ class Candidates:
     vec_ptr: np.ndarray
     vec_terms: np.ndarray
     vec_vals: np.ndarray
+    texts: list[str] | None = None  # only when the proximity bonus needs them
 
 
 def split_segment(segment: Segment, n_shards: int) -> list[Shard]:
@@ -85,7 +87,8 @@ def split_segment(segment: Segment, n_shards: int) -> list[Shard]:
 class ShardServer:
     """What one shard does for a question (see the module docstring)."""
 
-    def __init__(self, shard: Shard, settings: Settings, tables: Tables, stats: CollectionStats) -> None:
+    def __init__(self, shard: Shard, settings: Settings, tables: Tables, stats: CollectionStats,
+                 sections: tuple[np.ndarray, list[tuple[str, ...]], TermIndex | None] | None = None) -> None:
         self.shard = shard
         self.settings = settings
         seg = shard.segment
@@ -98,15 +101,29 @@ class ShardServer:
         self.segment = Segment(table, index)
         self.analyzer_ = analyzer_for(settings)
         expander = expander_for(settings, self.analyzer_, tables)
-        self.scorer_ = Scorer(self.segment, settings, expander)
+        self.scorer_ = Scorer(self.segment, settings, expander, self._sections(sections))
         self.composer = Composer(table, index, settings, self.analyzer_, expander)
         self._by_global = np.argsort(shard.unit_global, kind="stable")
         self._u2d: Any = None
+
+    def _sections(self, spec: tuple[np.ndarray, list[tuple[str, ...]], TermIndex | None] | None) -> Sections | None:
+        """This shard's places in the collection's sections (the page field), as one segment numbers them."""
+        s = self.settings
+        if spec is None or s.title_weight <= 0 or s.unit != "passage":
+            return None
+        mapping, labels, index = spec
+        local, _ = section_keys(self.segment.table)
+        occ = np.where(local >= 0, mapping[np.maximum(local, 0)] if len(mapping) else -1, -1)
+        return Sections(occ, labels, index).weighted(weighting_of(s))
 
     # -- what the explain module and provenance views use -------------------
     @property
     def table_(self) -> PassageTable:
         return self.segment.table
+
+    @property
+    def composer_(self) -> Composer:
+        return self.composer
 
     @property
     def index_(self) -> TermIndex:
@@ -154,9 +171,10 @@ class ShardServer:
             g, scores = top_k(self.shard.unit_global[units], scores, n)
             loc = self.local(g)
             pos, counts = row_positions(ptr, loc)
-            out.append(Candidates(g, scores, self.segment.table.unit_fragment[loc],
-                                  self.segment.table.unit_heading[loc], np.r_[0, np.cumsum(counts)],
-                                  tids[pos], vals[pos]))
+            table = self.segment.table
+            texts = ([table.unit_text(int(u)) for u in loc] if self.settings.proximity_weight > 0 else None)
+            out.append(Candidates(g, scores, table.unit_fragment[loc], table.unit_heading[loc],
+                                  np.r_[0, np.cumsum(counts)], tids[pos], vals[pos], texts))
         return out
 
     def passages(self, requests: Sequence[tuple[Sequence[int], int | None]], where: Mapping[str, Any] | None

@@ -8,8 +8,10 @@ rows ``(n_questions, n_units)``, in this order:
 2. pseudo-relevance feedback, if enabled;
 3. synonym groups (per group, the best member a unit matches);
 4. intent cues, only for questions whose own terms matched something;
-5. context flow: a unit inherits from the heading above it and moves
-   towards the sentence it refers back to.
+5. context flow and the page field, per place: a unit inherits from the
+   heading above it and moves towards the sentence it refers back to, and a
+   unit the question scored gains its section's (title and heading path)
+   score; a unit gains its best place's total.
 
 Everything is a sparse product over a block of questions; nothing loops over
 units in Python. It is the readable definition of a score: the fast path
@@ -27,6 +29,7 @@ import scipy.sparse as sp
 from .build import Segment
 from .context import ContextPlaces, PlaceScores, best_per_unit
 from .expansion import Expander
+from .fields import Sections, combine_places
 from .index import QUERY_BLOCK
 from .settings import Settings
 from .topk import top_k_rows
@@ -39,13 +42,31 @@ Groups = Sequence[Sequence[Mapping[str, float]]]
 class SparseScorer:
     """Scores blocks of analysed questions against one segment under query-time settings."""
 
-    def __init__(self, segment: Segment, settings: Settings, expander: Expander | None) -> None:
+    def __init__(self, segment: Segment, settings: Settings, expander: Expander | None,
+                 sections: Sections | None = None) -> None:
         self.segment = segment
         self.index = segment.index
         self.settings = settings
         self.expander = expander
         self.places = ContextPlaces(segment.table, settings.heading_weight, settings.anaphora_weight,
                                     settings.heading_scope)
+        use = sections is not None and len(sections) > 0 and settings.title_weight > 0
+        self.sections = sections if use else None
+
+    def field_places(self, terms: Sequence[str], units: np.ndarray, doc_mask: np.ndarray | None = None
+                     ) -> PlaceScores:
+        """The page field's bonus at each place of ``units`` (those the question scored)."""
+        if self.sections is None:
+            return PlaceScores(units[:0], units[:0], np.zeros(0))
+        return self.sections.places(self.segment.table, units, self.sections.scores(terms),
+                                    self.settings.title_weight, doc_mask)
+
+    def _all_places(self, terms: Sequence[str], base: np.ndarray, doc_mask: np.ndarray | None) -> PlaceScores:
+        """Every place's bonus (context plus field) for one question's own scores ``base``."""
+        got = self.places.bonuses(np.arange(len(self.places)), base.__getitem__, doc_mask)
+        if self.sections is None:
+            return got
+        return combine_places(got, self.field_places(terms, np.flatnonzero(base > 0), doc_mask))
 
     def score(self, terms: Sequence[Sequence[str]], questions: Sequence[str] | None = None,
               doc_mask: np.ndarray | None = None, *, context: bool = True) -> sp.csr_matrix:
@@ -75,8 +96,8 @@ class SparseScorer:
             answered = np.asarray([any(t in vocab for t in ts) or bool(g)
                                    for ts, g in zip(terms, groups or [()] * len(terms))], dtype=np.float64)
             scores = (scores + sp.diags(answered) @ (cue_q @ index.postings_)).tocsr()
-        if context and scores.nnz and len(self.places):
-            scores = self._context_flow(scores, doc_mask)
+        if context and scores.nnz and (len(self.places) or self.sections is not None):
+            scores = self._context_flow(terms, scores, doc_mask)
         return scores
 
     def _expansion_norms(self, terms: Sequence[Sequence[str]], extra: Sequence[Mapping[str, float]]) -> np.ndarray:
@@ -93,18 +114,19 @@ class SparseScorer:
         norms[norms == 0] = 1.0
         return norms
 
-    def _context_flow(self, scores: sp.csr_matrix, doc_mask: np.ndarray | None) -> sp.csr_matrix:
-        """Add what units gain from their best place (see :mod:`spasmqa.context`).
+    def _context_flow(self, terms: Sequence[Sequence[str]], scores: sp.csr_matrix, doc_mask: np.ndarray | None
+                      ) -> sp.csr_matrix:
+        """Add what units gain from their best place (see :mod:`spasmqa.context`
+        and :mod:`spasmqa.fields`).
 
         In each place a unit moves part of the way towards the better of its
-        heading's and its antecedent's own score, never past it; a unit
-        gains its best place's bonus.
+        heading's and its antecedent's own score, never past it, plus its
+        section's field bonus; a unit gains its best place's bonus.
         """
         rows = []
-        every = np.arange(len(self.places))
         for i in range(scores.shape[0]):
             base = scores[i].toarray().ravel().astype(np.float64)
-            got = self.places.bonuses(every, base.__getitem__, doc_mask)
+            got = self._all_places(terms[i], base, doc_mask)
             units, best = best_per_unit(got.unit, got.bonus)
             base[units] += best
             rows.append(sp.csr_matrix(base))
@@ -115,7 +137,7 @@ class SparseScorer:
         """Every unit's own score (dense, before context) and the bonus of each place, for one question."""
         pre = self.score([terms], None if question is None else [question], doc_mask, context=False)
         base = pre.toarray().ravel().astype(np.float64)
-        return base, self.places.bonuses(np.arange(len(self.places)), base.__getitem__, doc_mask)
+        return base, self._all_places(terms, base, doc_mask)
 
     def _synonym_scores(self, terms: Sequence[Sequence[str]], groups: Sequence[Groups]) -> sp.csr_matrix:
         """Scores from synonym groups: per group, the best member a unit matches.

@@ -150,7 +150,9 @@ class PassageTable:
         after = self.text(o + 1) if o + 1 < self.n_passages and self.occ_doc[o + 1] == d else ""
         h = self.occ_heading_of[o]
         heading = self.text(h) if h >= 0 and h != o else None
-        return Context(before=before, after=after, heading=heading)
+        doc = self.documents[d]
+        path = doc.heading_path(int(self.occ_start[o])) if doc.headings else ()
+        return Context(before=before, after=after, heading=heading, title=doc.title, path=path)
 
     def unit_docno(self, u: int, unit_kind: str) -> str:
         """The docno of a unit in a run: the doc_id of a document unit, else the passage id."""

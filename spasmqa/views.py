@@ -58,6 +58,11 @@ class Views:
         return self._local().segment.index
 
     @property
+    def composer_(self) -> Any:
+        """Selection and answer composition."""
+        return self._local().composer
+
+    @property
     def scorer_(self) -> Scorer:
         return self._local().scorer
 

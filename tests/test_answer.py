@@ -89,7 +89,8 @@ def test_to_dict_carries_every_field(qa):
         assert pd_["is_heading"] == p.is_heading and pd_["rank"] == p.rank and pd_["id"] == p.id
         assert pd_["sources"] == [s.as_dict() for s in p.sources]
         assert pd_["near_duplicates"] == [s.as_dict() for s in p.near_duplicates]
-        assert pd_["context"] == {"before": p.context.before, "after": p.context.after, "heading": p.context.heading}
+        assert pd_["context"] == {"before": p.context.before, "after": p.context.after, "heading": p.context.heading,
+                                  "title": p.context.title, "path": list(p.context.path)}
     # the duplicated sentence keeps both its places
     assert len(d["passages"][0]["sources"]) == 2
 

@@ -14,6 +14,7 @@ QUESTIONS = [q for name in ("labelled", "check") for q in load_default_questions
 
 
 @pytest.mark.parametrize("options", [{}, {"weighting": "bm25"}, {"fragment_penalty": 0.3, "prf": True},
+                                     {"proximity_weight": 0.2},
                                      {"synonyms": False, "intents": False}])
 def test_parts_sum_to_the_score_of_every_answer(options):
     qa = spasmqa.QA.from_corpus(**options)

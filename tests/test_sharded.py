@@ -137,3 +137,32 @@ def test_saved_sharded_index_loads_in_process_and_on_dask(tmp_path, default_qa):
     finally:
         client.close()
         cluster.close()
+
+
+def _markdown_corpus(root):
+    pages = {
+        "add_test.md": "# add_test\n\nAdd a test to the project to be run by ctest.\n\n## Signature\n\n"
+                       "The name may contain arbitrary characters. This option is documented elsewhere.\n",
+        "add_library.md": "# add_library\n\nAdd a library to the project using the specified source files.\n\n"
+                          "## Signature\n\nThe name may contain arbitrary characters.\n",
+        "build_type.md": "# CMAKE_BUILD_TYPE\n\nSpecifies the build type on single-configuration generators.\n\n"
+                         "## Notes\n\nThis option is documented elsewhere. It is read once.\n",
+        "enable_testing.md": "# enable_testing\n\nEnable testing for this directory and below.\n\n"
+                             "This command should be in the source directory root because ctest expects to find "
+                             "a test file in the build directory root.\n",
+    }
+    for name, text in pages.items():
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("options", [{}, {"proximity_weight": 0.1}, {"weighting": "bm25", "title_weight": 1.0}])
+def test_titled_markdown_pages_page_field_and_proximity_on_shards(tmp_path, options):
+    qa = QA.from_corpus(_markdown_corpus(tmp_path), **options)
+    questions = ["how do I add a test", "what is the build type", "add_library signature", "enable testing ctest",
+                 "CMAKE_BUILD_TYPE", "what characters may the name contain"]
+    for n in (2, 3):
+        sq = sharded(qa, n)
+        assert_same_answers(qa.ask_many(questions, k=10), sq.ask_many(questions, k=10))
+        assert_same_runs(qa.search(questions, k=50, level="unit"), sq.search(questions, k=50, level="unit"))
+        assert_same_runs(qa.search(questions, k=50), sq.search(questions, k=50))
