@@ -18,6 +18,7 @@ from .passages import SentenceSplitter
 from .qa import QA
 from .resources import default_corpus_path
 from .settings import Settings
+from .shards import build_sharded_index
 
 __all__ = [
     "QA",
@@ -30,6 +31,7 @@ __all__ = [
     "Document",
     "LoadProblem",
     "load_corpus",
+    "build_sharded_index",
     "default_corpus_path",
     "Analyzer",
     "STOP_WORDS",

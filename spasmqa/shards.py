@@ -48,8 +48,11 @@ from .settings import Settings
 from .shard_format import INDEX_FORMATS, ShardRecord, stats_fingerprint, write_shard, write_top
 from .table import PassageTable
 
-__all__ = ["Plan", "PartitionSummary", "build_corpus_sharded", "build_sharded", "build_sharded_serial", "is_ours",
-           "local_path", "new_unit_doc_freq", "reduce_summaries", "shard_segment", "summarize", "write_sharded"]
+__all__ = [
+    "Plan", "PartitionSummary", "build_corpus_sharded", "build_sharded", "build_sharded_index",
+    "build_sharded_serial", "is_ours", "local_path", "new_unit_doc_freq", "reduce_summaries", "shard_segment",
+    "summarize", "write_sharded",
+]
 
 
 def is_ours(path: Path) -> bool:
@@ -336,3 +339,42 @@ def build_sharded_serial(docs: Sequence[Document], options: IndexOptions, settin
                          out: str | os.PathLike, *, shards: int, **kwargs: Any) -> Path:
     """:func:`build_sharded` in this process, without Dask (the same map, reduce and writes)."""
     return write_sharded(SerialRunner(), docs, options, settings, out, shards=shards, **kwargs)
+
+
+def build_sharded_index(paths: Any = None, out: str | os.PathLike | None = None, *, shards: int,
+                        workers: int | None = None, client: Any = None, scheduler: str | None = None,
+                        overwrite: bool = False, strict: bool = False, text_extensions: Any = (),
+                        **options: Any) -> Path:
+    """Load documents and build a sharded index on Dask (the Python side of
+    ``spasmqa index ... --shards M``).
+
+    Parameters
+    ----------
+    paths : path, list of paths, or None
+        As for :meth:`spasmqa.QA.from_corpus` (``None``: the default corpus).
+    out : path
+        The index directory (replaced atomically with ``overwrite=True``).
+    shards : int
+        Number of shards.
+    workers, client, scheduler
+        Where to build: a ``distributed.Client``; else the scheduler at an
+        address; else a local cluster of ``workers`` processes, started and
+        closed for you.
+    **options
+        Any field of :class:`~spasmqa.Settings`.
+
+    Examples
+    --------
+    >>> import spasmqa, tempfile, os
+    >>> out = os.path.join(tempfile.mkdtemp(), "idx")
+    >>> _ = spasmqa.build_sharded_index(None, out, shards=2, workers=1)   # doctest: +SKIP
+    >>> spasmqa.QA.load(out).ask("what causes back spasms").passages[0].text   # doctest: +SKIP
+    """
+    from .corpus import load_corpus
+
+    if out is None:
+        raise InputTypeError("out (the index directory) is required")
+    settings = Settings.from_options(options)
+    corpus = load_corpus(paths, split=settings.split, strict=strict, text_extensions=text_extensions)
+    return build_corpus_sharded(corpus, settings, out, shards=shards, workers=workers, client=client,
+                                scheduler=scheduler, overwrite=overwrite)

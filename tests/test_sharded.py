@@ -115,14 +115,11 @@ def test_random_corpora_with_duplicates_across_shards(pool, picks, n_shards, wei
 
 def test_saved_sharded_index_loads_in_process_and_on_dask(tmp_path, default_qa):
     pytest.importorskip("distributed")
-    from spasmqa.corpus import load_corpus
-    from spasmqa.shards import build_corpus_sharded
-
-    build_corpus_sharded(load_corpus(None), default_qa.settings, tmp_path / "idx", shards=3, workers=2)
     from spasmqa.cluster import start_local_cluster
 
     client, cluster = start_local_cluster(2)  # a client that is not Dask's default one
     try:
+        spasmqa.build_sharded_index(None, tmp_path / "idx", shards=3, client=client)
         for kw in ({}, {"workers": 2}, {"client": client}):
             with QA.load(tmp_path / "idx", **kw) as sq:
                 assert_same_answers(default_qa.ask_many(QUESTIONS, k=10), sq.ask_many(QUESTIONS, k=10))
