@@ -284,7 +284,7 @@ class Settings:
         ``"auto"`` is ``"technical"`` when an index is built (and stored so);
         an index saved before the option existed has no value, read as
         ``"auto"``, and keeps ``"words"``, the rule its terms were made with.
-    title_weight : float, default=0.5
+    title_weight : float, default=0.35
         The page field (:mod:`spasmqa.fields`): a passage the question's own
         terms score also gains this many times the score of its section's
         text (the document title and the heading path at the passage), as a
@@ -331,7 +331,7 @@ class Settings:
     title_boost: int = 1
     language: str = "english"
     tokenizer: str = "auto"
-    title_weight: float = 0.5
+    title_weight: float = 0.35
     proximity_weight: float = 0.0
     proximity_window: int = 3
 
