@@ -116,6 +116,15 @@ def test_cli_index_sharded(tmp_path, capsys, qa):
     assert main(["index", "--out", str(out), "--workers", "2", "--shards", "3"]) == 0
     assert "saved 3 shards" in capsys.readouterr().out
     check_same_as_unsharded(load_sharded(out), qa)
+    # ask and search on the sharded index print what they print on the unsharded one
+    plain = tmp_path / "plain"
+    assert main(["index", "--out", str(plain)]) == 0
+    capsys.readouterr()
+    for args in (["ask", "what causes lower back spasms", "--k", "5"], ["ask", "how long do spasms last", "--json"]):
+        assert main([*args, "--index", str(plain)]) == 0
+        expected = capsys.readouterr().out
+        assert main([*args, "--index", str(out)]) == 0
+        assert capsys.readouterr().out == expected
     assert main(["index", "--out", str(out), "--workers", "2", "--shards", "2"]) == 2
     assert "already exists" in capsys.readouterr().err
     assert main(["index", "--out", str(tmp_path / "x"), "--scheduler", "s3://nowhere"]) == 2
