@@ -10,8 +10,12 @@ query-time settings, the expansion tables, scorer and composer.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .analysis import Analyzer
@@ -33,9 +37,11 @@ from .parts import (
     weighting_of,
 )
 from .passages import SentenceSplitter
+from .remote import download, is_remote, remote_index_format, replace_remote
 from .runs import search_run
 from .scorer import Scorer
 from .settings import Settings
+from .shard_format import SHARDED_FORMAT_NAME
 from .shardfront import ShardedParts, is_sharded_index, open_sharded
 from .validation import check_choice, check_k, check_question, check_workers
 from .views import Views
@@ -224,8 +230,14 @@ class QA(Views):
         """
         from .storage import save_index
 
-        save_index(path, settings=self.settings, segment=self._local().segment, splitter=self.splitter_,
-                   tables=self.tables_, overwrite=overwrite)
+        parts = {"settings": self.settings, "segment": self._local().segment, "splitter": self.splitter_,
+                 "tables": self.tables_}
+        if not is_remote(path):
+            save_index(path, **parts, overwrite=overwrite)
+            return
+        with tempfile.TemporaryDirectory(prefix="spasmqa-save-") as tmp:  # written here, uploaded manifest last
+            save_index(Path(tmp) / "index", **parts)
+            replace_remote(Path(tmp) / "index", str(path), overwrite=overwrite)
 
     @classmethod
     def load(cls, path: PathLike, *, mmap: bool = False, client: Any = None, workers: int | None = None,
@@ -248,7 +260,18 @@ class QA(Views):
         """
         from .storage import load_index
 
-        if is_sharded_index(path):
+        if is_remote(path) and not (client is not None or workers is not None) or (
+                is_remote(path) and remote_index_format(str(path)) != SHARDED_FORMAT_NAME):
+            local = download(str(path))  # checked like any index, from a local copy
+            try:
+                qa = cls.load(local, mmap=mmap, **options)
+            finally:
+                if not mmap:
+                    shutil.rmtree(local.parent, ignore_errors=True)
+            if mmap:
+                weakref.finalize(qa, shutil.rmtree, str(local.parent), True)
+            return qa
+        if is_remote(path) or is_sharded_index(path):
             settings, corpus, splitter, shards = open_sharded(path, mmap=bool(mmap), client=client, workers=workers)
             qa = cls._from_shards(settings, corpus, splitter, shards)
             return qa.with_settings(**options) if options else qa

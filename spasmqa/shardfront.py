@@ -19,6 +19,7 @@ passages before scoring and is not available on a sharded index.
 
 from __future__ import annotations
 
+import shutil
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -38,6 +39,7 @@ from .expansion import Tables
 from .fields import section_keys, shared_sections
 from .index import CollectionStats, TermIndex, mean_norm
 from .parts import analyzer_for, expander_for, field_analyzer, weighting_of
+from .remote import download, is_remote, url_join
 from .runs import queries_table
 from .settings import Settings
 from .shard_load import Shard, _load_shard, is_sharded_index, load_sharded, read_top
@@ -280,6 +282,10 @@ class RemoteShard:
     """A Dask actor: loads its shard on the worker (memory-mapped) and serves it there."""
 
     def __init__(self, path: str, stats: CollectionStats, check: dict[str, Any]) -> None:
+        if is_remote(path):  # a copy on this worker, checked and memory-mapped; removed with the actor
+            local = download(path, name=path.rstrip("/").rsplit("/", 1)[-1])
+            weakref.finalize(self, shutil.rmtree, str(local.parent), True)
+            path = str(local)
         self.shard, loaded, _ = _load_shard(Path(path), stats, mmap=True, **check)
         self.parts = (loaded.splitter, loaded.tables, self.shard.segment.index.vocabulary_)
         self.server: ShardServer | None = None
@@ -356,13 +362,21 @@ def open_sharded(path: Any, *, mmap: bool, client: Any, workers: int | None) -> 
 
 
 def _open_remote(path: Any, client: Any, owner: Any) -> tuple[Any, Any, Any, ShardedParts]:
-    top = read_top(path)
+    if is_remote(path):  # the top manifest and statistics here; each worker copies its own shards
+        local = download(str(path), top_only=True)
+        try:
+            top = read_top(local)
+        finally:
+            shutil.rmtree(local.parent, ignore_errors=True)
+    else:
+        top = read_top(path)
     names = sorted(client.scheduler_info()["workers"])
     actors = []
     for i, rec in enumerate(top.shards):
         check = {"fingerprint": top.fingerprint, "manifest_sha256": rec["manifest_sha256"], "index": i,
                  "count": len(top.shards), "vocabulary_sha256": top.vocabulary_sha256}
-        actors.append(client.submit(RemoteShard, str(top.root / rec["directory"]), top.stats, check, actor=True,
+        where = url_join(str(path), rec["directory"]) if is_remote(path) else str(top.root / rec["directory"])
+        actors.append(client.submit(RemoteShard, where, top.stats, check, actor=True,
                                     workers=[names[i % len(names)]]).result())
     splitter, tables, _ = actors[0].front_parts().result()
     parts = _remote_parts((top, actors), top.settings, tables, client, owner)

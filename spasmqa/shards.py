@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ from .index import CollectionStats, TermIndex
 from .parallel import IndexOptions, Partition, map_partition, partitions
 from .parts import index_options, resolve_settings, weighting_of
 from .passages import SentenceSplitter
+from .remote import clear_remote_target, local_or_remote, upload, url_join
 from .settings import Settings
 from .shard_format import INDEX_FORMATS, ShardRecord, stats_fingerprint, write_shard, write_top
 from .table import PassageTable
@@ -61,16 +63,11 @@ def is_ours(path: Path) -> bool:
 
 
 def local_path(out: str | os.PathLike) -> Path:
-    """``out`` as a local path; fsspec URLs other than ``file://`` are refused (not supported yet)."""
-    text = os.fspath(out)
-    if isinstance(text, bytes):
-        text = os.fsdecode(text)
-    if text.startswith("file://"):
-        return Path(text[len("file://"):])
-    if "://" in text:
-        raise InputError(f"a sharded index is written to a local path or a file:// URL (a file system every "
-                         f"worker mounts at the same path), not {text.split('://')[0]}://; got {text!r}")
-    return Path(text)
+    """``out`` as a local path (``file://`` stripped); a remote URL is an error here."""
+    where = local_or_remote(out)
+    if not isinstance(where, Path):
+        raise InputError(f"expected a local path, got the URL {where!r}")
+    return where
 
 
 @dataclass
@@ -182,12 +179,22 @@ def shard_segment(mapped: _Mapped | Partition, docs: Sequence[Document], term_ma
 
 def _write_task(mapped: _Mapped, root: str, index: int, count: int, doc_offset: int, plan_part: dict[str, Any],
                 vocabulary: _Vocabulary, stats: CollectionStats, settings: Settings, options: IndexOptions,
-                tables: Tables) -> ShardRecord:
+                tables: Tables, upload_to: str | None = None) -> ShardRecord:
+    """Write one shard into ``root``; with ``upload_to`` (a remote index URL), into a
+    directory local to the worker, then upload it there (its manifest last)."""
     segment = shard_segment(mapped, mapped.docs, plan_part["term_map"], vocabulary.terms, stats, settings)
     arrays = {k: plan_part[k] for k in ("unit_global", "unit_global_fragment", "unit_global_heading", "unit_owned")}
-    return write_shard(root, index=index, count=count, doc_offset=doc_offset,
-                       fingerprint=stats_fingerprint(stats, len(vocabulary.terms)), segment=segment, arrays=arrays,
-                       settings=settings, splitter=options.splitter, tables=tables)
+    local = tempfile.mkdtemp(prefix="spasmqa-shard-") if upload_to is not None else root
+    try:
+        record = write_shard(local, index=index, count=count, doc_offset=doc_offset,
+                             fingerprint=stats_fingerprint(stats, len(vocabulary.terms)), segment=segment,
+                             arrays=arrays, settings=settings, splitter=options.splitter, tables=tables)
+        if upload_to is not None:
+            upload(Path(local) / record.directory, url_join(upload_to, record.directory))
+        return record
+    finally:
+        if upload_to is not None:
+            shutil.rmtree(local, ignore_errors=True)
 
 
 @dataclass
@@ -224,11 +231,17 @@ def _chunks(docs: Sequence[Document], shards: int) -> list[Sequence[Document]]:
 
 def write_sharded(runner: Any, docs: Sequence[Document], options: IndexOptions, settings: Settings,
                   out: str | os.PathLike, *, shards: int, overwrite: bool = False, tables: Tables | None = None,
-                  map_fn: Callable[..., Partition] = map_partition) -> Path:
+                  map_fn: Callable[..., Partition] = map_partition, upload_to: str | None = None) -> Any:
     """The sharded build on ``runner`` (:class:`~spasmqa.cluster.DaskRunner` or
-    :class:`~spasmqa.cluster.SerialRunner`); see :func:`build_sharded`."""
-    target = local_path(out)
+    :class:`~spasmqa.cluster.SerialRunner`); see :func:`build_sharded`. With
+    ``upload_to`` (used for a remote ``out``), shards and then the top manifest
+    are uploaded there instead of swapped in at ``out``."""
+    where = local_or_remote(out)
     shards = _check_shards(shards)
+    if not isinstance(where, Path):
+        return _write_remote(runner, docs, options, settings, where, shards=shards, overwrite=overwrite,
+                             tables=tables, map_fn=map_fn)
+    target = where
     recover(target, is_ours=is_ours)
     if target.exists() or target.is_symlink():
         if not overwrite:
@@ -265,7 +278,7 @@ def write_sharded(runner: Any, docs: Sequence[Document], options: IndexOptions, 
                     "unit_global_fragment": plan.fragment[unit_map], "unit_global_heading": plan.heading[unit_map],
                     "unit_owned": plan.new_units[i]}
             handles.append(runner.submit(_write_task, m, str(tmp), i, len(chunks), offset, part, vocabulary, stats,
-                                         settings, options, tables))
+                                         settings, options, tables, upload_to))
             offset += len(chunk)
         records = runner.gather(handles, what="writing the shards")
         vocab_shas = {r.vocabulary_sha256 for r in records}
@@ -276,6 +289,10 @@ def write_sharded(runner: Any, docs: Sequence[Document], options: IndexOptions, 
             if leftover.name not in keep:
                 shutil.rmtree(leftover, ignore_errors=True)
         write_top(tmp, settings=settings, stats=stats, vocabulary_sha256=vocab_shas.pop(), records=records)
+        if upload_to is not None:
+            upload(tmp, upload_to)  # the top manifest last: only now is it an index
+            shutil.rmtree(tmp, ignore_errors=True)
+            return upload_to
         replace_directory(tmp, target, is_ours=is_ours)
     except BaseException:
         runner.cancel(handles)
@@ -378,3 +395,17 @@ def build_sharded_index(paths: Any = None, out: str | os.PathLike | None = None,
     corpus = load_corpus(paths, split=settings.split, strict=strict, text_extensions=text_extensions)
     return build_corpus_sharded(corpus, settings, out, shards=shards, workers=workers, client=client,
                                 scheduler=scheduler, overwrite=overwrite)
+
+
+def _write_remote(runner: Any, docs: Sequence[Document], options: IndexOptions, settings: Settings, url: str, *,
+                  shards: int, overwrite: bool, tables: Tables | None, map_fn: Callable[..., Partition]) -> str:
+    """The build with its output at a remote fsspec URL (see :mod:`spasmqa.remote`): each
+    worker uploads its shard, then the top manifest is uploaded last."""
+    clear_remote_target(url, overwrite=overwrite)
+    staging = Path(tempfile.mkdtemp(prefix="spasmqa-sharded-"))
+    try:
+        write_sharded(runner, docs, options, settings, staging / "index", shards=shards, tables=tables,
+                      map_fn=map_fn, upload_to=url)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return url
