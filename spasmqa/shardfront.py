@@ -19,6 +19,7 @@ passages before scoring and is not available on a sharded index.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -34,7 +35,7 @@ from .answer import Answer, Passage, Source
 from .compose import Composer, candidate_count, select
 from .corpus import Corpus
 from .counts import row_positions
-from .errors import InputError, InputTypeError
+from .errors import ClusterError, InputError, InputTypeError
 from .expansion import Tables
 from .fields import section_keys, shared_sections
 from .index import CollectionStats, TermIndex, mean_norm
@@ -317,7 +318,16 @@ class _ActorServer:
         self.actor = actor
 
     def __getattr__(self, method: str) -> Callable[..., Any]:
-        return lambda *args: self.actor.call(method, *args)
+        def call(*args: Any) -> Any:
+            try:
+                return self.actor.call(method, *args)
+            except Exception as exc:
+                err = _lost(exc)
+                if err is None:
+                    raise
+                raise err from None
+
+        return call
 
 
 def _remote_parts(loaded: Any, settings: Settings, tables: Tables, client: Any, owner: Any) -> ShardedParts:
@@ -334,9 +344,31 @@ def _remote_parts(loaded: Any, settings: Settings, tables: Tables, client: Any, 
     terms = TermIndex(**weighting_of(settings)).set_counts(
         vocabulary, sp.csr_matrix((len(vocabulary), 0), dtype=np.float64), stats)
     parts = ShardedParts([_ActorServer(a) for a in actors], settings, tables, _Terms(terms), stats.n_units,
-                         n_passages, gather=lambda f: f.result(), owner=owner)
+                         n_passages, gather=_actor_result, owner=owner)
     parts._rebuild = lambda new, t: _remote_parts(loaded, new, t, client, owner)
     return parts
+
+
+def _lost(exc: BaseException) -> ClusterError | None:
+    """A :class:`ClusterError` if ``exc`` says a shard's worker is gone, else None."""
+    gone = (isinstance(exc, (OSError, TimeoutError, asyncio.CancelledError))
+            or (isinstance(exc, RuntimeError) and "Worker holding Actor was lost" in str(exc))
+            or type(exc).__name__ in ("KilledWorker", "FutureCancelledError", "CancelledError"))
+    if not gone:
+        return None
+    return ClusterError(f"a shard's Dask worker is gone ({type(exc).__name__}: {exc}); load the index again "
+                        f"(QA.load with the client) to serve it from the workers that remain")
+
+
+def _actor_result(future: Any) -> Any:
+    """An actor call's result; a worker that is gone is a :class:`ClusterError` saying what to do."""
+    try:
+        return future.result()
+    except Exception as exc:
+        err = _lost(exc)
+        if err is None:
+            raise
+        raise err from None
 
 
 def open_sharded(path: Any, *, mmap: bool, client: Any, workers: int | None) -> tuple[Any, Any, Any, ShardedParts]:

@@ -163,3 +163,21 @@ def test_titled_markdown_pages_page_field_and_proximity_on_shards(tmp_path, opti
         assert_same_answers(qa.ask_many(questions, k=10), sq.ask_many(questions, k=10))
         assert_same_runs(qa.search(questions, k=50, level="unit"), sq.search(questions, k=50, level="unit"))
         assert_same_runs(qa.search(questions, k=50), sq.search(questions, k=50))
+
+
+def test_a_dead_shard_worker_is_a_clear_error(tmp_path):
+    pytest.importorskip("distributed")
+    spasmqa.build_sharded_index(None, tmp_path / "idx", shards=2, workers=2)
+    with QA.load(tmp_path / "idx", workers=2) as sq:
+        assert sq.ask("back pain").passages
+        with pytest.raises(spasmqa.InputError, match="unknown metadata field"):  # errors on a worker come through
+            sq.ask("back pain", where={"nope": 1})
+        client = sq._shards.owner.client
+        client.cluster.scale(0)  # every worker goes away
+        import time
+
+        deadline = time.time() + 20
+        while client.scheduler_info()["workers"] and time.time() < deadline:
+            time.sleep(0.1)
+        with pytest.raises(spasmqa.ClusterError, match="worker is gone"):
+            sq.ask("back pain")
