@@ -262,6 +262,20 @@ class TermIndex(Params):
         self._forward_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._forward_lock = threading.Lock()
 
+    # -- pickling (a Dask worker receives indexes; scikit-learn estimators pickle) --
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        for name in ("_forward_lock", "_forward", "_forward_arrays"):  # a lock and caches: made again
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if "postings_" in state:
+            self._forward = None
+            self._forward_arrays = None
+            self._forward_lock = threading.Lock()
+
     # -- scoring ----------------------------------------------------------
     @property
     def n_units(self) -> int:

@@ -139,3 +139,19 @@ def test_bm25_ranking_equals_bm25s_up_to_ties():
         for u, s in zip(units, scores):  # same passages wherever scores are not tied
             if np.sum(np.isclose(scores, s)) == 1:
                 assert u in set(ids[0][positive])
+
+
+def test_a_term_index_pickles_and_answers_the_same():
+    import pickle
+
+    from spasmqa.analysis import Analyzer
+
+    a = Analyzer()
+    index = TermIndex().fit([a("back spasms hurt"), a("drink water"), a("back pain")])
+    index.forward_arrays()  # caches and a lock are made again, not pickled
+    other = pickle.loads(pickle.dumps(index))
+    for q in ("back", "water spasm"):
+        (u1, s1), (u2, s2) = index.search([a(q)], k=3)[0], other.search([a(q)], k=3)[0]
+        assert u1.tolist() == u2.tolist() and np.allclose(s1, s2)
+    assert [x.tolist() for x in other.forward_arrays()] == [x.tolist() for x in index.forward_arrays()]
+    assert pickle.loads(pickle.dumps(TermIndex(weighting="bm25"))).get_params() == TermIndex(weighting="bm25").get_params()

@@ -119,6 +119,13 @@ def test_saved_sharded_index_loads_in_process_and_on_dask(tmp_path, default_qa):
 
     client, cluster = start_local_cluster(2)  # a client that is not Dask's default one
     try:
+        # Titled pages (a page field whose section index travels to the workers) on the same client.
+        pages = _markdown_corpus(tmp_path / "pages" if (tmp_path / "pages").mkdir() is None else tmp_path)
+        spasmqa.build_sharded_index(pages, tmp_path / "pages.idx", shards=3, client=client)
+        with QA.load(tmp_path / "pages.idx", client=client) as sq:
+            questions = ["how do I add a test", "what is the build type", "add_library signature"]
+            plain = QA.from_corpus(pages)
+            assert_same_answers(plain.ask_many(questions, k=5), sq.ask_many(questions, k=5))
         spasmqa.build_sharded_index(None, tmp_path / "idx", shards=3, client=client)
         for kw in ({}, {"workers": 2}, {"client": client}):
             with QA.load(tmp_path / "idx", **kw) as sq:
