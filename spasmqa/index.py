@@ -262,7 +262,7 @@ class TermIndex(Params):
         self._forward_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._forward_lock = threading.Lock()
 
-    # -- pickling (a Dask worker receives indexes; scikit-learn estimators pickle) --
+    # -- serialising (a Dask worker receives indexes, as scikit-learn estimators can be sent) --
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         for name in ("_forward_lock", "_forward", "_forward_arrays"):  # a lock and caches: made again

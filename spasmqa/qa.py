@@ -42,7 +42,8 @@ from .runs import search_run
 from .scorer import Scorer
 from .settings import Settings
 from .shard_format import SHARDED_FORMAT_NAME
-from .shardfront import ShardedParts, is_sharded_index, open_sharded
+from .shardcluster import is_sharded_index, open_sharded
+from .shardfront import ShardedParts
 from .validation import check_choice, check_k, check_question, check_workers
 from .views import Views
 
@@ -256,7 +257,7 @@ class QA(Views):
         A sharded index (``spasmqa index --shards``) answers exactly as the
         unsharded index would; with ``client`` (a ``distributed.Client``) or
         ``workers`` (a local Dask cluster is started), each worker holds its
-        shards and questions are scattered to them (see :mod:`spasmqa.shardfront`).
+        shards and questions are scattered to them (see :mod:`spasmqa.shardcluster`).
         """
         from .storage import load_index
 

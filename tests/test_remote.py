@@ -75,7 +75,7 @@ def test_a_sharded_build_at_a_url_then_loaded(memfs, qa):
     from spasmqa.passages import SentenceSplitter
     from spasmqa.remote import download
     from spasmqa.shard_load import read_top
-    from spasmqa.shardfront import RemoteShard
+    from spasmqa.shardcluster import RemoteShard
     from spasmqa.shards import build_sharded_serial
 
     corpus = load_corpus(None)
