@@ -265,7 +265,7 @@ class QA(Views):
                 is_remote(path) and remote_index_format(str(path)) != SHARDED_FORMAT_NAME):
             local = download(str(path))  # checked like any index, from a local copy
             try:
-                qa = cls.load(local, mmap=mmap, **options)
+                qa = cls.load(local, mmap=mmap, client=client, workers=workers, **options)
             finally:
                 if not mmap:
                     shutil.rmtree(local.parent, ignore_errors=True)
@@ -276,6 +276,9 @@ class QA(Views):
             settings, corpus, splitter, shards = open_sharded(path, mmap=bool(mmap), client=client, workers=workers)
             qa = cls._from_shards(settings, corpus, splitter, shards)
             return qa.with_settings(**options) if options else qa
+        if client is not None or workers is not None:
+            raise InputError(f"client= and workers= serve a sharded index on Dask; {path} is not sharded "
+                             f"(build one with spasmqa.build_sharded_index or spasmqa index --shards)")
         parts = load_index(path, mmap=bool(mmap))
         qa = cls.from_parts(parts.settings, parts.corpus, parts.splitter, parts.segment, parts.tables)
         return qa.with_settings(**options) if options else qa

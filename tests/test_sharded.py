@@ -188,3 +188,9 @@ def test_a_dead_shard_worker_is_a_clear_error(tmp_path):
             time.sleep(0.1)
         with pytest.raises(spasmqa.ClusterError, match="worker is gone"):
             sq.ask("back pain")
+
+
+def test_workers_for_an_unsharded_index_is_an_error(tmp_path, default_qa):
+    default_qa.save(tmp_path / "plain")
+    with pytest.raises(spasmqa.InputError, match="not sharded"):
+        QA.load(tmp_path / "plain", workers=2)
