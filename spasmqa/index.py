@@ -262,6 +262,19 @@ class TermIndex(Params):
         self._forward_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._forward_lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable (for Dask): without the lock and the forward layout, which is rebuilt on first use."""
+        state = self.__dict__.copy()
+        if "_forward_lock" in state:
+            state["_forward_lock"] = None
+            state["_forward"] = state["_forward_arrays"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if "_forward_lock" in state:
+            self._forward_lock = threading.Lock()
+
     # -- scoring ----------------------------------------------------------
     @property
     def n_units(self) -> int:
