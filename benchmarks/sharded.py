@@ -154,6 +154,8 @@ class _Poller(threading.Thread):
 
         self.procs = {pid: psutil.Process(pid) for pid in pids}
         self.peak = {pid: p.memory_info().rss / 2**20 for pid, p in self.procs.items()}
+        self.cpu0 = {pid: sum(p.cpu_times()[:2]) for pid, p in self.procs.items()}
+        self.cpu_s: dict[int, float] = {}
         self.start_rss = dict(self.peak)
         self.interval = interval
         self._stop_event = threading.Event()
@@ -174,6 +176,7 @@ class _Poller(threading.Thread):
         self._stop_event.set()
         self.join()
         self.sample()
+        self.cpu_s = {pid: sum(p.cpu_times()[:2]) - self.cpu0[pid] for pid, p in self.procs.items()}
 
 
 def _task_profile(stream: list[dict]) -> dict:
@@ -181,7 +184,7 @@ def _task_profile(stream: list[dict]) -> dict:
     kinds: dict[str, list[float]] = defaultdict(list)
     transfer = 0.0
     for task in stream:
-        name = str(task["key"][0] if isinstance(task["key"], tuple) else task["key"]).rsplit("-", 1)[0]
+        name = str(task["key"][0] if isinstance(task["key"], tuple) else task["key"]).split("-", 1)[0]
         for ss in task.get("startstops", ()):
             if ss["action"] == "compute":
                 kinds[name].append(ss["stop"] - ss["start"])
@@ -254,6 +257,8 @@ def _build(kind: str, corpus_path: str, out: str, workers: int) -> dict:
         r["client_peak_added_mb"] = _peak_mb() - base
         r["worker_start_mb"] = [poller.start_rss[p] for p in pids]
         r["worker_peak_mb"] = [poller.peak[p] for p in pids]
+        r["worker_cpu_s"] = [poller.cpu_s[p] for p in pids]  # CPU time each worker got during the build
+        r["client_cpu_s"] = poller.cpu_s[os.getpid()]
         r["tasks"] = _task_profile(ts.data)
         sizes = read_top(out).sizes
         r["passages"], r["units"], r["shards"] = sizes["passages"], sizes["units"], sizes["shards"]
@@ -268,12 +273,14 @@ def _build(kind: str, corpus_path: str, out: str, workers: int) -> dict:
 
 
 def _in_child(fn: Any, *args: Any) -> dict:
+    load0 = os.getloadavg()[0]
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     p = ctx.Process(target=fn, args=(*args, queue))
     p.start()
     result = queue.get()
     p.join()
+    result["loadavg_1min"] = [load0, os.getloadavg()[0]]  # before and after: other load on the machine
     if "error" in result:
         print(result.get("traceback", result["error"]), file=sys.stderr)
     return result
@@ -391,8 +398,9 @@ def render(report: dict) -> str:
         lines += [f"**Build, synthetic {n:,} sentences** (documents in memory to index on disk; shards = workers)",
                   "",
                   "| build | workers | shards | passages | wall (s) | sentences/s | speed-up vs 1 worker "
-                  "| client peak MB | worker peak MB (each) | cluster start (s) |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| client peak MB | worker peak MB (each) | worker CPU s (each) | load avg before/after "
+                  "| cluster start (s) |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         one = next((b for b in syn["builds"] if b.get("kind") == "sharded" and b.get("workers") == 1), None)
         for b in syn["builds"]:
             if "error" in b:
@@ -401,10 +409,13 @@ def render(report: dict) -> str:
             sharded = b["kind"] == "sharded"
             speed = _f(one["build_s"] / b["build_s"]) if sharded and one else ""
             workers_mb = ", ".join(f"{m:,.0f}" for m in b.get("worker_peak_mb", []))
+            workers_cpu = ", ".join(f"{m:,.0f}" for m in b.get("worker_cpu_s", []))
+            load = " / ".join(f"{x:.1f}" for x in b.get("loadavg_1min", []))
             lines.append(f"| {'sharded on Dask' if sharded else 'unsharded QA(corpus) + save'} | "
                          f"{b['workers'] if sharded else '1 (this process)'} | {b.get('shards', 1)} | "
                          f"{b['passages']:,} | {_f(b['build_s'])} | {n / b['build_s']:,.0f} | {speed} | "
-                         f"{b['client_peak_mb']:,.0f} | {workers_mb} | {_f(b.get('cluster_start_s'))} |")
+                         f"{b['client_peak_mb']:,.0f} | {workers_mb} | {workers_cpu} | {load} | "
+                         f"{_f(b.get('cluster_start_s'))} |")
         lines += ["", "Where the sharded build's time goes (compute on the workers, summed over tasks; "
                   "client preparation; documents pickled into the graph):", "",
                   "| workers | wall (s) | client prepare (s) | map (s, max task) | summarize | doc freq | write "
@@ -413,15 +424,21 @@ def render(report: dict) -> str:
         for b in syn["builds"]:
             if b.get("kind") != "sharded" or "error" in b:
                 continue
-            t = b["tasks"]
+            t = defaultdict(lambda: {"n": 0, "sum_s": 0.0, "max_s": 0.0})
+            for key, v in b["tasks"].items():  # task kinds (older reports kept each key's suffix)
+                if key != "transfer_s":
+                    kind = t[key.split("-", 1)[0]]
+                    kind.update(n=kind["n"] + v["n"], sum_s=kind["sum_s"] + v["sum_s"],
+                                max_s=max(kind["max_s"], v["max_s"]))
+            t["transfer_s"] = b["tasks"]["transfer_s"]
 
-            def cell(name: str, t: dict = t) -> str:
-                v = t.get(name)
+            def cell(name: str, t: Any = t) -> str:
+                v = t[name] if name in t else None
                 return f"{v['sum_s']:.2f} ({v['max_s']:.2f})" if v else ""
 
             lines.append(f"| {b['workers']} | {_f(b['build_s'])} | {_f(b['prepare_s'])} | {cell('_map_task')} | "
                          f"{cell('summarize')} | {cell('new_unit_doc_freq')} | {cell('_write_task')} | "
-                         f"{_f(t['transfer_s'])} | {b['pickled_docs_mb']:.0f}, {b['pickle_docs_s']:.2f} |")
+                         f"{_f(float(t['transfer_s']))} | {b['pickled_docs_mb']:.0f}, {b['pickle_docs_s']:.2f} |")
         lines += ["", f"**Query latency, synthetic {n:,}** (`qa.ask(q, k=10)`, one question at a time)", "",
                   "| index | served | load (s) | p50 ms | p95 ms | ask_many q/s |", "|---|---|---:|---:|---:|---:|"]
         for row in syn["latency"]:
