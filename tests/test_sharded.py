@@ -194,3 +194,39 @@ def test_workers_for_an_unsharded_index_is_an_error(tmp_path, default_qa):
     default_qa.save(tmp_path / "plain")
     with pytest.raises(spasmqa.InputError, match="not sharded"):
         QA.load(tmp_path / "plain", workers=2)
+
+
+def test_term_index_pickles_without_its_lock():
+    import pickle
+
+    from spasmqa.index import TermIndex
+
+    index = TermIndex().fit([["back", "spasm"], ["spasm", "stretch"]])
+    index.forward()
+    copy = pickle.loads(pickle.dumps(index))
+    assert (copy.postings_ != index.postings_).nnz == 0
+    assert np.allclose(copy.forward().toarray(), index.forward().toarray())
+
+
+def test_sharded_index_with_titles_served_on_dask(tmp_path):
+    """Documents with titles have a section index, sent to each shard's actor (it was unpicklable: a hang)."""
+    pytest.importorskip("distributed")
+    import json
+
+    from spasmqa.corpus import load_corpus
+    from spasmqa.shards import build_corpus_sharded
+
+    docs = [{"id": f"d{i}", "title": title, "text": text} for i, (title, text) in enumerate([
+        ("Back spasms", "Back spasms are sudden tightening of muscles. Heat and gentle stretching help."),
+        ("Leg cramps", "Leg cramps often happen at night. Drinking water may prevent them."),
+        ("Stretching", "Stretching the lower back eases spasms. Hold each stretch for thirty seconds."),
+        ("Magnesium", "Magnesium deficiency can cause muscle cramps and spasms."),
+    ])]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("\n".join(json.dumps(d) for d in docs), encoding="utf-8")
+    qa = QA.from_corpus(str(path))
+    build_corpus_sharded(load_corpus(str(path)), spasmqa.Settings(), tmp_path / "idx", shards=2, workers=2)
+    questions = ["how to stop back spasms", "what causes leg cramps at night", "magnesium and cramps"]
+    with QA.load(tmp_path / "idx", workers=2) as sq:
+        assert_same_answers(qa.ask_many(questions, k=5), sq.ask_many(questions, k=5))
+        assert_same_runs(qa.search(questions, k=10, level="unit"), sq.search(questions, k=10, level="unit"))
