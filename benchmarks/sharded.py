@@ -204,6 +204,11 @@ def _build_child(kind: str, corpus_path: str, out: str, workers: int, queue: Any
         queue.put({"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()})
 
 
+#: Shards per Dask worker in the synthetic builds (--shards-per-worker; an environment
+#: variable, so the build's child process sees it however it is started).
+SHARDS_PER_WORKER = int(os.environ.get("SPASMQA_BENCH_SHARDS_PER_WORKER", "1"))
+
+
 def _build(kind: str, corpus_path: str, out: str, workers: int) -> dict:
     import spasmqa
     from spasmqa.corpus import load_corpus
@@ -250,7 +255,8 @@ def _build(kind: str, corpus_path: str, out: str, workers: int) -> dict:
             splitter.fit(d.text for d in corpus.values())
             options = index_options(settings, splitter)
             r["prepare_s"] = time.perf_counter() - t
-            build_sharded(docs, options, settings, out, shards=workers, client=client, overwrite=True)
+            build_sharded(docs, options, settings, out, shards=workers * SHARDS_PER_WORKER, client=client,
+                          overwrite=True)
             r["build_s"] = time.perf_counter() - t
         poller.stop()
         r["client_peak_mb"] = _peak_mb()
@@ -264,7 +270,7 @@ def _build(kind: str, corpus_path: str, out: str, workers: int) -> dict:
         r["passages"], r["units"], r["shards"] = sizes["passages"], sizes["units"], sizes["shards"]
         # What the graph carries: each partition's documents, pickled on the client.
         t = time.perf_counter()
-        r["pickled_docs_mb"] = sum(len(pickle.dumps(list(c), protocol=5)) for c in _chunks(docs, workers)) / 2**20
+        r["pickled_docs_mb"] = sum(len(pickle.dumps(list(c), protocol=5)) for c in _chunks(docs, workers * SHARDS_PER_WORKER)) / 2**20
         r["pickle_docs_s"] = time.perf_counter() - t
     finally:
         client.close()
@@ -316,9 +322,12 @@ def main() -> int:
     ap.add_argument("--synthetic", type=int, default=0, help="synthetic corpus size in sentences (0: skip)")
     ap.add_argument("--workers", type=int, nargs="*", default=[1, 2], help="Dask workers (= shards) per build")
     ap.add_argument("--questions", type=int, default=300, help="synthetic questions for latency")
+    ap.add_argument("--shards-per-worker", type=int, default=1,
+                    help="shards per worker in the synthetic builds (more: documents ship while others are mapped)")
     ap.add_argument("--out", help="write OUT.json and OUT.md")
     ap.add_argument("--update", action="store_true", help="keep the parts of an existing OUT.json not run now")
     args = ap.parse_args()
+    os.environ["SPASMQA_BENCH_SHARDS_PER_WORKER"] = str(args.shards_per_worker)
     old = {}
     if args.update and args.out and Path(args.out + ".json").exists():
         old = json.loads(Path(args.out + ".json").read_text(encoding="utf-8"))
@@ -349,9 +358,9 @@ def main() -> int:
             served = sharded[max(args.workers)]
             latency = [
                 {"index": "unsharded", **_in_child(_latency_child, "in_process", plain, questions, 0)},
-                {"index": f"sharded ({max(args.workers)} shards)",
+                {"index": f"sharded ({max(args.workers) * SHARDS_PER_WORKER} shards)",
                  **_in_child(_latency_child, "in_process", served, questions, 0)},
-                {"index": f"sharded ({max(args.workers)} shards)",
+                {"index": f"sharded ({max(args.workers) * SHARDS_PER_WORKER} shards)",
                  **_in_child(_latency_child, "client", served, questions, 2)},
             ]
             for row in latency:
