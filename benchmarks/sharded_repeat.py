@@ -5,14 +5,20 @@
 Documents are loaded once; each build starts its own local cluster. Used to
 see how much the 2-vs-1-worker speed-up varies between runs on this machine.
 """
-import sys, time, tempfile, json
+import sys
+import tempfile
+import time
+
 sys.path.insert(0, "benchmarks")
 from pathlib import Path
+
+
 def main():
     from e2e import write_corpus
+
     import spasmqa
-    from spasmqa.corpus import load_corpus
     from spasmqa.cluster import start_local_cluster
+    from spasmqa.corpus import load_corpus
     from spasmqa.parts import index_options, resolve_settings
     from spasmqa.passages import SentenceSplitter
     from spasmqa.shards import build_sharded
