@@ -270,7 +270,8 @@ def _build(kind: str, corpus_path: str, out: str, workers: int) -> dict:
         r["passages"], r["units"], r["shards"] = sizes["passages"], sizes["units"], sizes["shards"]
         # What the graph carries: each partition's documents, pickled on the client.
         t = time.perf_counter()
-        r["pickled_docs_mb"] = sum(len(pickle.dumps(list(c), protocol=5)) for c in _chunks(docs, workers * SHARDS_PER_WORKER)) / 2**20
+        chunks = _chunks(docs, workers * SHARDS_PER_WORKER)
+        r["pickled_docs_mb"] = sum(len(pickle.dumps(list(c), protocol=5)) for c in chunks) / 2**20
         r["pickle_docs_s"] = time.perf_counter() - t
     finally:
         client.close()
