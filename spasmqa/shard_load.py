@@ -40,7 +40,15 @@ from .shard_format import (
     stats_fingerprint,
 )
 from .snapshot import Snapshot, _Replaced, read_snapshot
-from .storage import MAX_MANIFEST_BYTES, LoadedIndex, _manifest_digest, read_checked, read_index_snapshot
+from .storage import (
+    MAX_MANIFEST_BYTES,
+    LoadedIndex,
+    _manifest_digest,
+    read_checked,
+    read_index_snapshot,
+    read_manifest_bytes,
+    recovered,
+)
 
 __all__ = ["Shard", "ShardedIndex", "TopManifest", "global_pivot", "is_sharded_index", "load_shard",
            "load_sharded", "pivot_parts", "read_top", "with_global_pivot"]
@@ -152,10 +160,7 @@ def _check_top(m: Any, where: Path) -> dict[str, Any]:
 
 def _read_top(snap: Snapshot, root: Path) -> tuple[TopManifest, dict[str, Any]]:
     where = root / "manifest.json"
-    try:
-        raw = snap.read("manifest.json", max_bytes=MAX_MANIFEST_BYTES)
-    except FileNotFoundError:
-        raise IndexFormatError(f"{root} is not a spasmqa index: manifest.json is missing") from None
+    raw = read_manifest_bytes(snap, root)
     m = _check_top(parse_json(raw, name=where, max_depth=16), where)
     try:
         settings = Settings.from_options(m.get("settings", {}))
@@ -380,13 +385,7 @@ def load_sharded(path: str | os.PathLike, *, mmap: bool = False) -> ShardedIndex
     :class:`~spasmqa.errors.IndexFormatError` naming the shard and the
     problem for anything missing, truncated, changed or from another build.
     """
-    root = Path(path)
-    if not root.exists() and not root.is_symlink():
-        try:
-            recover(root, is_ours=is_sharded_index)  # a killed build may have moved the index aside
-        except OSError:
-            pass
-    root = _existing_dir(root)
+    root = _existing_dir(recovered(Path(path), is_sharded_index))
     try:
         recover(root, is_ours=is_sharded_index)
     except OSError:

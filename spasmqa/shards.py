@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .atomicdir import is_index_dir, make_temp_dir, recover, replace_directory
+from .atomicdir import is_index_dir, make_temp_dir, replace_directory
 from .build import Segment
 from .cluster import DaskRunner, SerialRunner, dask_client
 from .corpus import Corpus, Document
@@ -48,6 +48,7 @@ from .passages import SentenceSplitter
 from .remote import clear_remote_target, local_or_remote, upload, url_join
 from .settings import Settings
 from .shard_format import INDEX_FORMATS, ShardRecord, stats_fingerprint, write_shard, write_top
+from .storage import make_way
 from .table import PassageTable
 
 __all__ = [
@@ -242,12 +243,7 @@ def write_sharded(runner: Any, docs: Sequence[Document], options: IndexOptions, 
         return _write_remote(runner, docs, options, settings, where, shards=shards, overwrite=overwrite,
                              tables=tables, map_fn=map_fn)
     target = where
-    recover(target, is_ours=is_ours)
-    if target.exists() or target.is_symlink():
-        if not overwrite:
-            raise FileExistsError(f"{target} already exists; pass overwrite=True (CLI: --overwrite) to replace it")
-        if not is_ours(target):
-            raise FileExistsError(f"{target} is not a spasmqa index (no manifest saying so); refusing to replace it")
+    make_way(target, overwrite=overwrite, is_ours=is_ours)
     if tables is None:
         tables = load_tables(settings)
     options.splitter.tokenizer_  # noqa: B018  (load Punkt here, once, rather than fail on a worker)

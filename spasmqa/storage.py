@@ -156,6 +156,35 @@ def write_index_files(tmp: Path, *, settings: Settings, segment: Segment, splitt
     return manifest
 
 
+def make_way(target: Path, *, overwrite: bool, is_ours: Any) -> None:
+    """Recover a killed save at ``target``, then check that a new index may go there:
+    nothing there, or (with ``overwrite``) an index ``is_ours`` recognises."""
+    recover(target, is_ours=is_ours)
+    if target.exists() or target.is_symlink():
+        if not overwrite:
+            raise FileExistsError(f"{target} already exists; pass overwrite=True (CLI: --overwrite) to replace it")
+        if not is_ours(target):
+            raise FileExistsError(f"{target} is not a spasmqa index (no manifest saying so); refusing to replace it")
+
+
+def recovered(root: Path, is_ours: Any) -> Path:
+    """``root``, with an index a killed save moved aside put back first (best effort)."""
+    if not root.exists() and not root.is_symlink():
+        try:
+            recover(root, is_ours=is_ours)
+        except OSError:
+            pass
+    return root
+
+
+def read_manifest_bytes(snap: Snapshot, root: Path) -> bytes:
+    """The raw ``manifest.json`` of the index in ``snap`` (its absence: not an index)."""
+    try:
+        return snap.read("manifest.json", max_bytes=MAX_MANIFEST_BYTES)
+    except FileNotFoundError:
+        raise IndexFormatError(f"{root} is not a spasmqa index: manifest.json is missing") from None
+
+
 def save_index(path: str | os.PathLike, *, settings: Settings, segment: Segment, splitter: SentenceSplitter,
                tables: Tables, overwrite: bool = False) -> Path:
     """Write an index's parts to the directory ``path`` (see the module docstring).
@@ -165,12 +194,7 @@ def save_index(path: str | os.PathLike, *, settings: Settings, segment: Segment,
     other directory), whatever ``overwrite`` says.
     """
     target = Path(path)
-    recover(target, is_ours=_is_ours)
-    if target.exists() or target.is_symlink():
-        if not overwrite:
-            raise FileExistsError(f"{target} already exists; pass overwrite=True (CLI: --overwrite) to replace it")
-        if not _is_ours(target):
-            raise FileExistsError(f"{target} is not a spasmqa index (no manifest saying so); refusing to replace it")
+    make_way(target, overwrite=overwrite, is_ours=_is_ours)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = make_temp_dir(target)
     try:
@@ -258,10 +282,7 @@ def read_index_snapshot(snap: Snapshot, root: Path, *, mmap: bool,
     the manifest's bytes. ``stats`` weighs the segment with collection statistics from outside
     (a shard of a sharded index); the caller checks that they fit (one entry per term)."""
     mpath = root / "manifest.json"
-    try:
-        raw_manifest = snap.read("manifest.json", max_bytes=MAX_MANIFEST_BYTES)
-    except FileNotFoundError:
-        raise IndexFormatError(f"{root} is not a spasmqa index: manifest.json is missing") from None
+    raw_manifest = read_manifest_bytes(snap, root)
     manifest = _check_manifest(parse_json(raw_manifest, name=mpath, max_depth=16), mpath)
     version, files, sizes = manifest["format_version"], manifest["files"], manifest["sizes"]
 
@@ -309,12 +330,7 @@ def load_index(path: str | os.PathLike, *, mmap: bool = False) -> LoadedIndex:
     With ``mmap=True`` the count and occurrence arrays are memory-mapped
     read-only instead of read into memory.
     """
-    root = Path(path)
-    if not root.exists() and not root.is_symlink():
-        try:
-            recover(root, is_ours=_is_ours)  # a killed save may have moved the index aside
-        except OSError:
-            pass
+    root = recovered(Path(path), _is_ours)
     if not root.exists():
         raise FileNotFoundError(f"index path does not exist: {root}")
     if not root.is_dir():
