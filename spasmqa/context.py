@@ -49,10 +49,10 @@ def best_per_unit(units: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np
     """(unit, maximum value) per distinct unit, units ascending."""
     if len(units) == 0:
         return _EMPTY, np.zeros(0)
-    order = np.lexsort((-values, units))
+    order = np.argsort(units, kind="stable")
     units, values = units[order], values[order]
-    first = np.r_[True, units[1:] != units[:-1]]
-    return units[first], values[first]
+    starts = np.flatnonzero(np.r_[True, units[1:] != units[:-1]])
+    return units[starts], np.maximum.reduceat(values, starts)
 
 
 def _by_source(sources: np.ndarray, places: np.ndarray, n_units: int) -> tuple[np.ndarray, np.ndarray]:
@@ -113,6 +113,7 @@ class ContextPlaces:
         places = np.arange(len(occ), dtype=np.int64)
         self._from_heading = _by_source(self.heading, places, n_units)
         self._from_antecedent = _by_source(self.antecedent, places, n_units)
+        self._is_source = (np.diff(self._from_heading[0]) > 0) | (np.diff(self._from_antecedent[0]) > 0)
 
     def __len__(self) -> int:
         return len(self.occ)
@@ -121,6 +122,7 @@ class ContextPlaces:
         """Places whose heading or antecedent is among ``units`` (ascending, distinct)."""
         if len(self.occ) == 0 or len(units) == 0:
             return _EMPTY
+        units = units[self._is_source[units]]  # most scored units are nobody's heading or antecedent
         found = []
         for indptr, places in (self._from_heading, self._from_antecedent):
             pos, _ = row_positions(indptr, units)

@@ -120,8 +120,13 @@ class Sections:
         question's own terms) whose section the question scored."""
         if weight <= 0 or len(units) == 0 or not (section_scores > 0).any():
             return NO_PLACES
-        pos, _ = row_positions(table.unit_occ_indptr, units)
-        occ = table.unit_occ[pos]
+        # A unit found once (most) has its one place at its first occurrence.
+        counts = table.unit_occ_indptr[units + 1] - table.unit_occ_indptr[units]
+        single = counts == 1
+        occ = table.unit_first_occ[units[single]]
+        if not single.all():
+            pos, _ = row_positions(table.unit_occ_indptr, units[~single])
+            occ = np.concatenate([occ, table.unit_occ[pos]])
         sec = self.occ_section[occ]
         keep = sec >= 0
         keep[keep] = section_scores[sec[keep]] > 0
