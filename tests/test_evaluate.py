@@ -240,3 +240,16 @@ def test_tune_searches_query_time_settings_without_rebuilding():
     assert evaluate(run, qrels, ["nDCG@10"]).iloc[0, 0] == pytest.approx(best["nDCG@10"])
     with pytest.raises(ValueError, match="unit"):
         tune(qa, queries, qrels, {"unit": ["passage"]})
+
+
+def test_cli_eval_beir_on_a_sharded_index_reports_what_the_unsharded_one_does(beir_dir, tmp_path, capsys):
+    pytest.importorskip("distributed")
+    corpus = str(beir_dir / "corpus.jsonl")
+    assert main(["index", corpus, "--out", str(tmp_path / "plain")]) == 0
+    assert main(["index", corpus, "--out", str(tmp_path / "sharded"), "--workers", "2", "--shards", "2"]) == 0
+    capsys.readouterr()
+    reports = []
+    for idx in ("plain", "sharded"):
+        assert main(["eval", "--beir", str(beir_dir), "--index", str(tmp_path / idx), "--json"]) == 0
+        reports.append(json.loads(capsys.readouterr().out)["measures"])
+    assert reports[0] == reports[1]
