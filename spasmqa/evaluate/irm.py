@@ -124,9 +124,13 @@ def delegated_values(run: pd.DataFrame, qrels: pd.DataFrame, measures: list[tupl
     if not len(ir_run):
         return out
     try:
-        for metric in irm.iter_calc(list(by_measure), ir_qrels, ir_run):
-            if metric.query_id in out:
-                out[metric.query_id][by_measure[metric.measure]] = float(metric.value)
+        # One measure per call: given several at once, ir_measures 0.4 can run
+        # them in one pytrec_eval evaluation whose gains (nDCG(gains=...))
+        # then apply to every nDCG in it.
+        for measure in by_measure:
+            for metric in irm.iter_calc([measure], ir_qrels, ir_run):
+                if metric.query_id in out:
+                    out[metric.query_id][by_measure[metric.measure]] = float(metric.value)
     except Exception as exc:  # ir_measures' providers raise many kinds (subprocess, Java, import ...)
         names = ", ".join(column for column, _ in measures)
         raise InputError(f"ir_measures could not compute {names}: {type(exc).__name__}: {exc}".strip()) from exc
