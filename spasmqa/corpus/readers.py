@@ -259,27 +259,28 @@ def _csv_column_types(rows: list[dict[str, str]], columns: Iterable[str]) -> dic
     return kinds
 
 
+def _csv_row(reader: Any, path: Path, what: str) -> list[str] | None:
+    """The next CSV row (None at the end); a malformed one is an error naming its line."""
+    try:
+        return next(reader)
+    except StopIteration:
+        return None
+    except csv.Error as exc:
+        raise InputError(f"{path}:{max(reader.line_num, 1)}: malformed CSV {what} ({exc})") from None
+
+
 def _csv_documents(path: Path, fixer: _Fixer, shown: str) -> Iterator[Document]:
     text = _read_utf8(path)
     reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
+    header = _csv_row(reader, path, "header")
+    if header is None:
         return
-    except csv.Error as exc:
-        raise InputError(f"{path}:1: malformed CSV header ({exc})") from None
     header = [h.strip() for h in header]
     if "text" not in header or not ({"id", "_id", "docno"} & set(header)):
         raise InputError(f"{path}:1: CSV header must name 'id' and 'text' columns, got {header}")
     rows: list[tuple[dict[str, str], str, int]] = []
     last = reader.line_num
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise InputError(f"{path}:{reader.line_num}: malformed CSV row ({exc})") from None
+    while (row := _csv_row(reader, path, "row")) is not None:
         first_line, last = last + 1, reader.line_num
         if not row or all(not cell.strip() for cell in row):
             continue
