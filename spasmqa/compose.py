@@ -24,12 +24,28 @@ from .proximity import proximity_bonus
 from .settings import Settings
 from .table import PassageTable
 
-__all__ = ["MAX_RERANK", "Composer", "Selection", "candidate_count", "select"]
+__all__ = ["MAX_RERANK", "Composer", "Selection", "candidate_count", "select", "similarities"]
 
 #: Candidates compared pairwise for near-duplicates and MMR (a bound on memory: 2048^2 floats).
 MAX_RERANK = 2048
 #: (unit, score, near-duplicate units), best first.
 Selection = list[tuple[int, float, list[int]]]
+
+
+def similarities(ptr: np.ndarray, terms: np.ndarray, vals: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Cosine similarities between ``rows`` of a CSR of unit vectors (dense, small).
+
+    Only terms shared by two or more rows can make two of them similar, so
+    the others are left out of the product (the diagonal, never read, is then
+    not 1).
+    """
+    pos, counts = row_positions(ptr, rows)
+    _, inverse, shared = np.unique(terms[pos], return_inverse=True, return_counts=True)
+    keep = shared[inverse] > 1
+    column = np.cumsum(shared > 1) - 1
+    dense = np.zeros((len(rows), int((shared > 1).sum())))
+    dense[np.repeat(np.arange(len(rows)), counts)[keep], column[inverse[keep]]] = vals[pos][keep]
+    return dense @ dense.T
 
 
 def candidate_count(s: Settings, k: int) -> int:
@@ -165,20 +181,8 @@ class Composer:
         return select(self.settings, units, scores, k, table.unit_fragment, table.unit_heading, self._similarities)
 
     def _similarities(self, units: np.ndarray) -> np.ndarray:
-        """Cosine similarities between the candidates' unit vectors (dense, small).
-
-        Only terms shared by two or more candidates can make two of them
-        similar, so the others are left out of the product (the diagonal,
-        never read, is then not 1).
-        """
-        ptr, terms, vals = self.index.forward_arrays()
-        pos, counts = row_positions(ptr, units)
-        cols, inverse, shared = np.unique(terms[pos], return_inverse=True, return_counts=True)
-        keep = shared[inverse] > 1
-        column = np.cumsum(shared > 1) - 1
-        dense = np.zeros((len(units), int((shared > 1).sum())))
-        dense[np.repeat(np.arange(len(units)), counts)[keep], column[inverse[keep]]] = vals[pos][keep]
-        return dense @ dense.T
+        """Cosine similarities between the candidates' unit vectors."""
+        return similarities(*self.index.forward_arrays(), units)
 
     def answer(self, question: str, terms: Sequence[str], picked: Selection, docs: np.ndarray | None = None
                ) -> Answer:

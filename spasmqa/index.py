@@ -195,17 +195,18 @@ class TermIndex(Params):
         self._compute_weights()
         return self
 
-    def unit_norms(self, stats: CollectionStats) -> np.ndarray:
-        """TF-IDF: each unit's L2 norm under ``stats``' idf, before pivoting (what a
-        sharded index averages over all shards for the collection's pivot)."""
-        return self._tfidf_weights(tfidf_idf(stats.doc_freq, stats.n_units))[1]
+    def unit_norms(self, stats: CollectionStats, sublinear_tf: bool | None = None) -> np.ndarray:
+        """TF-IDF: each unit's L2 norm under ``stats``' idf (and ``sublinear_tf``, by
+        default this index's), before pivoting: what a sharded index averages over
+        all shards for the collection's pivot."""
+        return self._tfidf_weights(tfidf_idf(stats.doc_freq, stats.n_units), sublinear_tf)[1]
 
-    def _tfidf_weights(self, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _tfidf_weights(self, idf: np.ndarray, sublinear_tf: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(tf x idf per posting, each unit's L2 norm), in the index dtype."""
         counts = self.counts_
         dtype = np.dtype(self.dtype)
         data = counts.data.astype(dtype)  # tf
-        if self.sublinear_tf:
+        if self.sublinear_tf if sublinear_tf is None else sublinear_tf:
             sublinear(data)
         data *= np.repeat(idf.astype(dtype), np.diff(counts.indptr))
         norms = np.sqrt(column_sums(data * data, counts, counts.shape[1]))

@@ -27,13 +27,12 @@ import numpy as np
 
 from .analysis import Analyzer
 from .answer import Answer, Passage, Source
-from .compose import Composer, candidate_count, select
-from .counts import row_positions
+from .compose import Composer, candidate_count, select, similarities
 from .errors import InputError, InputTypeError
 from .expansion import Tables
 from .fields import section_keys, shared_sections
 from .index import CollectionStats, TermIndex, mean_norm
-from .parts import analyzer_for, expander_for, field_analyzer, weighting_of
+from .parts import analyzer_for, expander_for, field_analyzer
 from .runs import queries_table
 from .settings import Settings
 from .shard_load import Shard
@@ -78,16 +77,7 @@ def _merge(cands: Sequence[Candidates], n: int) -> Candidates:
 def _similarities(c: Candidates) -> Callable[[np.ndarray], np.ndarray]:
     """Pairwise cosine similarities of candidates given by position (as Composer._similarities)."""
 
-    def sims(positions: np.ndarray) -> np.ndarray:
-        pos, counts = row_positions(c.vec_ptr, positions)
-        cols, inverse, shared = np.unique(c.vec_terms[pos], return_inverse=True, return_counts=True)
-        keep = shared[inverse] > 1
-        column = np.cumsum(shared > 1) - 1
-        dense = np.zeros((len(positions), int((shared > 1).sum())))
-        dense[np.repeat(np.arange(len(positions)), counts)[keep], column[inverse[keep]]] = c.vec_vals[pos][keep]
-        return dense @ dense.T
-
-    return sims
+    return lambda positions: similarities(c.vec_ptr, c.vec_terms, c.vec_vals, positions)
 
 
 class Terms:
@@ -260,9 +250,7 @@ def owned_norms(shard: Shard, settings: Settings, stats: CollectionStats) -> tup
     """(global unit, norm under ``settings``) of the units with terms ``shard`` owns."""
     idx = shard.segment.index
     keep = np.asarray(shard.unit_owned, dtype=bool) & (idx.unit_length_ > 0)
-    weighted = TermIndex(**{**idx.get_params(), **weighting_of(settings)})
-    weighted.counts_, weighted.unit_length_ = idx.counts_, idx.unit_length_
-    return shard.unit_global[keep], weighted.unit_norms(stats)[keep]
+    return shard.unit_global[keep], idx.unit_norms(stats, settings.sublinear_tf)[keep]
 
 
 def pivot_of(ids: Sequence[np.ndarray], norms: Sequence[np.ndarray]) -> float:
