@@ -18,7 +18,7 @@ from .passages import SentenceSplitter
 from .qa import QA
 from .resources import default_corpus_path
 from .settings import Settings
-from .shards import build_sharded_index
+from .shard_read import build_sharded_index
 
 __all__ = [
     "QA",

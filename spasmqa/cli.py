@@ -221,22 +221,24 @@ def _format_answer(answer, fmt: str, *, qid: str = "1", tag: str = "spasmqa", by
 
 
 def _cmd_index_sharded(args: argparse.Namespace) -> int:
-    from .corpus import load_corpus
+    from .corpus import Corpus
     from .settings import Settings
     from .shard_load import read_top
-    from .shards import build_corpus_sharded
+    from .shard_read import build_paths_sharded
 
     t0 = time.perf_counter()
     settings = Settings.from_options(_options(args.set))
-    corpus = load_corpus(args.corpus or None, split=settings.split, strict=args.strict, text_extensions=args.ext or ())
-    out = build_corpus_sharded(corpus, settings, args.out, shards=args.shards or args.workers,
-                               workers=None if args.scheduler else args.workers, scheduler=args.scheduler,
-                               overwrite=args.overwrite)
+    out, problems = build_paths_sharded(args.corpus or None, args.out, shards=args.shards or args.workers,
+                                        settings=settings, strict=args.strict, text_extensions=args.ext or (),
+                                        workers=None if args.scheduler else args.workers, scheduler=args.scheduler,
+                                        overwrite=args.overwrite)
     built = time.perf_counter() - t0
     sizes = read_top(out).sizes
     print(f"indexed {sizes['documents']} documents, {sizes['passages']} passages ({sizes['units']} distinct), "
           f"{sizes['terms']} terms in {built:.1f}s; saved {sizes['shards']} shards to {args.out}")
-    _report_problems(corpus)
+    loaded = Corpus()
+    loaded.problems.extend(problems)
+    _report_problems(loaded)
     return 0
 
 

@@ -125,15 +125,25 @@ def reduce_partitions(parts: Sequence[Partition], docs: Sequence[Document], inde
 
 def partitions(docs: Sequence[Document], n: int) -> Iterator[Sequence[Document]]:
     """``docs`` in ``n`` contiguous partitions of about equal text size."""
-    sizes = np.cumsum([len(d.text) for d in docs])
+    lo = 0
+    for hi in partition_ends(np.fromiter((len(d.text) for d in docs), dtype=np.int64, count=len(docs)), n):
+        yield docs[lo:hi]
+        lo = hi
+
+
+def partition_ends(lengths: np.ndarray, n: int) -> list[int]:
+    """The end of each of at most ``n`` non-empty contiguous partitions of about equal total ``lengths``."""
+    sizes = np.cumsum(lengths)
     total = int(sizes[-1]) if len(sizes) else 0
     bounds: np.ndarray | list[int] = (np.searchsorted(sizes, [total * i / n for i in range(1, n)], side="right")
                                       if total else [])
+    ends: list[int] = []
     lo = 0
-    for hi in [*map(int, bounds), len(docs)]:
+    for hi in [*map(int, bounds), len(lengths)]:
         if hi > lo:
-            yield docs[lo:hi]
+            ends.append(hi)
             lo = hi
+    return ends
 
 
 # Documents of the build in progress, inherited by forked workers (copy on

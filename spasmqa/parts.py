@@ -19,12 +19,13 @@ from .scorer import Scorer
 from .settings import Settings
 
 __all__ = [
-    "Parts", "analyzer_for", "expander_for", "field_analyzer", "index_options", "resolve_settings", "term_index",
+    "Parts", "analyzer_for", "expander_for", "field_analyzer", "index_options", "is_default_corpus", "resolve_settings",
+    "resolve_settings_for", "term_index",
     "weighting_of",
 ]
 
 
-def _resolve_auto(settings: Settings, corpus: Corpus) -> Settings:
+def _resolve_auto(settings: Settings, only_default_corpus: bool) -> Settings:
     """What ``"auto"`` and the language imply, made explicit (and stored with an index).
 
     ``synonyms="auto"``: the shipped table for the default corpus only. The
@@ -35,8 +36,7 @@ def _resolve_auto(settings: Settings, corpus: Corpus) -> Settings:
     changes: dict[str, Any] = {}
     english = settings.language == "english"
     if settings.synonyms == "auto":
-        default = str(default_corpus_path())
-        changes["synonyms"] = english and len(corpus) > 0 and all(d.path == default for d in corpus.values())
+        changes["synonyms"] = english and only_default_corpus
     if not english and settings.intents is True:
         changes["intents"] = False
     if not english and settings.synonyms is True:
@@ -53,9 +53,20 @@ def _resolve_tokenizer(settings: Settings) -> Settings:
     return replace(settings, tokenizer="technical") if settings.tokenizer == "auto" else settings
 
 
+def is_default_corpus(corpus: Corpus) -> bool:
+    """Whether every document of a non-empty ``corpus`` comes from the shipped default corpus."""
+    default = str(default_corpus_path())
+    return len(corpus) > 0 and all(d.path == default for d in corpus.values())
+
+
 def resolve_settings(settings: Settings, corpus: Corpus, *, building: bool) -> Settings:
     """Settings with what "auto" and the language imply made explicit."""
-    settings = _resolve_auto(settings, corpus)
+    return resolve_settings_for(settings, only_default_corpus=is_default_corpus(corpus), building=building)
+
+
+def resolve_settings_for(settings: Settings, *, only_default_corpus: bool, building: bool) -> Settings:
+    """:func:`resolve_settings` given only whether the corpus is the default one (all it uses of it)."""
+    settings = _resolve_auto(settings, only_default_corpus)
     return _resolve_tokenizer(_resolve_punkt(settings)) if building else settings
 
 

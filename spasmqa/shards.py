@@ -42,7 +42,7 @@ from .corpus import Corpus, Document
 from .errors import InputError, InputTypeError
 from .expansion import Tables, load_tables
 from .index import CollectionStats, TermIndex
-from .parallel import IndexOptions, Partition, map_partition, partitions
+from .parallel import IndexOptions, Partition, map_partition, partition_ends
 from .parts import index_options, resolve_settings, weighting_of
 from .passages import SentenceSplitter
 from .remote import clear_remote_target, local_or_remote, upload, url_join
@@ -52,8 +52,8 @@ from .storage import make_way
 from .table import PassageTable
 
 __all__ = [
-    "Plan", "PartitionSummary", "build_corpus_sharded", "build_sharded", "build_sharded_index",
-    "build_sharded_serial", "is_ours", "local_path", "new_unit_doc_freq", "reduce_summaries", "shard_segment",
+    "MapResult", "Plan", "PartitionSummary", "build_corpus_sharded", "build_sharded", "build_sharded_serial",
+    "chunk_bounds", "map_documents", "is_ours", "local_path", "new_unit_doc_freq", "reduce_summaries", "shard_segment",
     "summarize", "write_sharded",
 ]
 
@@ -217,26 +217,57 @@ def _check_shards(shards: object) -> int:
     return int(shards)
 
 
-def _chunks(docs: Sequence[Document], shards: int) -> list[Sequence[Document]]:
-    """Contiguous partitions; one holding only blank documents joins the previous (or next) one."""
-    chunks = list(partitions(docs, shards))
-    merged: list[Sequence[Document]] = []
-    for chunk in chunks:
-        blank = not any(d.text.strip() for d in chunk)
-        if merged and (blank or not any(d.text.strip() for d in merged[-1])):
-            merged[-1] = [*merged[-1], *chunk]
+def chunk_bounds(lengths: np.ndarray, has_text: np.ndarray, shards: int) -> list[tuple[int, int]]:
+    """Contiguous partitions (document ranges) of about equal text length; one holding only blank
+    documents joins the previous (or next) one. ``lengths``/``has_text``: each document's."""
+    merged: list[tuple[int, int]] = []
+    lo = 0
+    for hi in partition_ends(lengths, shards):
+        if merged and (not has_text[lo:hi].any() or not has_text[merged[-1][0]:merged[-1][1]].any()):
+            merged[-1] = (merged[-1][0], hi)
         else:
-            merged.append(chunk)
+            merged.append((lo, hi))
+        lo = hi
     return merged
 
 
-def write_sharded(runner: Any, docs: Sequence[Document], options: IndexOptions, settings: Settings,
-                  out: str | os.PathLike, *, shards: int, overwrite: bool = False, tables: Tables | None = None,
+def _chunks(docs: Sequence[Document], shards: int) -> list[Sequence[Document]]:
+    lengths = np.fromiter((len(d.text) for d in docs), dtype=np.int64, count=len(docs))
+    has_text = np.fromiter((bool(d.text.strip()) for d in docs), dtype=bool, count=len(docs))
+    return [docs[lo:hi] for lo, hi in chunk_bounds(lengths, has_text, shards)]
+
+
+@dataclass
+class MapResult:
+    """The map's results on the workers (handles to :class:`_Mapped`) and each partition's number of documents."""
+
+    handles: list[Any]
+    doc_counts: list[int]
+
+
+def map_documents(runner: Any, docs: Sequence[Document], options: IndexOptions, shards: int,
+                  map_fn: Callable[..., Partition] = map_partition) -> MapResult:
+    """The map of documents held here: each contiguous partition travels to a worker with its task."""
+    chunks = _chunks(docs, shards)
+    if not chunks:
+        raise InputError("the corpus is empty: no documents were loaded" if not len(docs)
+                         else "the corpus is empty: no document contains any text")
+    return MapResult([runner.submit(_map_task, chunk, options, map_fn) for chunk in chunks], [len(c) for c in chunks])
+
+
+def write_sharded(runner: Any, docs: Sequence[Document] | Callable[[], MapResult], options: IndexOptions,
+                  settings: Settings | Callable[[], Settings], out: str | os.PathLike, *, shards: int,
+                  overwrite: bool = False, tables: Tables | None = None,
                   map_fn: Callable[..., Partition] = map_partition, upload_to: str | None = None) -> Any:
     """The sharded build on ``runner`` (:class:`~spasmqa.cluster.DaskRunner` or
-    :class:`~spasmqa.cluster.SerialRunner`); see :func:`build_sharded`. With
-    ``upload_to`` (used for a remote ``out``), shards and then the top manifest
-    are uploaded there instead of swapped in at ``out``."""
+    :class:`~spasmqa.cluster.SerialRunner`); see :func:`build_sharded`.
+
+    ``docs`` is the documents, or a callable that submits the map itself and
+    returns :class:`MapResult` (:mod:`spasmqa.shard_read`: workers read their own
+    partitions); ``settings`` may then be a callable called after it (what the
+    corpus implies is known only once it is read). With ``upload_to`` (used for
+    a remote ``out``), shards and then the top manifest are uploaded there
+    instead of swapped in at ``out``."""
     where = local_or_remote(out)
     shards = _check_shards(shards)
     if not isinstance(where, Path):
@@ -244,22 +275,20 @@ def write_sharded(runner: Any, docs: Sequence[Document], options: IndexOptions, 
                              tables=tables, map_fn=map_fn)
     target = where
     make_way(target, overwrite=overwrite, is_ours=is_ours)
+    options.splitter.tokenizer_  # noqa: B018  (load Punkt here, once, rather than fail on a worker)
+    mapped = docs() if callable(docs) else map_documents(runner, docs, options, shards, map_fn)
+    if callable(settings):
+        settings = settings()
     if tables is None:
         tables = load_tables(settings)
-    options.splitter.tokenizer_  # noqa: B018  (load Punkt here, once, rather than fail on a worker)
-    chunks = _chunks(docs, shards)
-    if not chunks:
-        raise InputError("the corpus is empty: no documents were loaded" if not len(docs)
-                         else "the corpus is empty: no document contains any text")
-    mapped = [runner.submit(_map_task, chunk, options, map_fn) for chunk in chunks]
-    plan = reduce_summaries(runner.gather([runner.submit(summarize, m) for m in mapped], what="the map"))
+    plan = reduce_summaries(runner.gather([runner.submit(summarize, m) for m in mapped.handles], what="the map"))
     if plan.n_units == 0:
         raise InputError("the corpus is empty: no document contains any text")
     for i, unit_map in enumerate(plan.unit_maps):
         if len(unit_map) == 0:
-            raise InputError(f"shard {i} of {len(chunks)} would hold no passages (its documents have no text "
-                             f"that splits into passages); build with fewer shards")
-    dfs = runner.gather([runner.submit(new_unit_doc_freq, m, new) for m, new in zip(mapped, plan.new_units)],
+            raise InputError(f"shard {i} of {len(plan.unit_maps)} would hold no passages (its documents have no "
+                             f"text that splits into passages); build with fewer shards")
+    dfs = runner.gather([runner.submit(new_unit_doc_freq, m, new) for m, new in zip(mapped.handles, plan.new_units)],
                         what="counting document frequencies")
     stats = global_stats(plan, dfs)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -268,14 +297,14 @@ def write_sharded(runner: Any, docs: Sequence[Document], options: IndexOptions, 
     try:
         vocabulary = runner.submit(_identity, _Vocabulary(plan.vocabulary))
         offset = 0
-        for i, (m, chunk) in enumerate(zip(mapped, chunks)):
+        for i, (m, count) in enumerate(zip(mapped.handles, mapped.doc_counts)):
             unit_map = plan.unit_maps[i]
             part = {"term_map": plan.term_maps[i], "unit_global": unit_map,
                     "unit_global_fragment": plan.fragment[unit_map], "unit_global_heading": plan.heading[unit_map],
                     "unit_owned": plan.new_units[i]}
-            handles.append(runner.submit(_write_task, m, str(tmp), i, len(chunks), offset, part, vocabulary, stats,
-                                         settings, options, tables, upload_to))
-            offset += len(chunk)
+            handles.append(runner.submit(_write_task, m, str(tmp), i, len(mapped.handles), offset, part, vocabulary,
+                                         stats, settings, options, tables, upload_to))
+            offset += count
         records = runner.gather(handles, what="writing the shards")
         vocab_shas = {r.vocabulary_sha256 for r in records}
         if len(vocab_shas) != 1:  # a bug guard: every shard writes the same global vocabulary
@@ -354,46 +383,8 @@ def build_sharded_serial(docs: Sequence[Document], options: IndexOptions, settin
     return write_sharded(SerialRunner(), docs, options, settings, out, shards=shards, **kwargs)
 
 
-def build_sharded_index(paths: Any = None, out: str | os.PathLike | None = None, *, shards: int,
-                        workers: int | None = None, client: Any = None, scheduler: str | None = None,
-                        overwrite: bool = False, strict: bool = False, text_extensions: Any = (),
-                        **options: Any) -> Path:
-    """Load documents and build a sharded index on Dask (the Python side of
-    ``spasmqa index ... --shards M``).
-
-    Parameters
-    ----------
-    paths : path, list of paths, or None
-        As for :meth:`spasmqa.QA.from_corpus` (``None``: the default corpus).
-    out : path
-        The index directory (replaced atomically with ``overwrite=True``).
-    shards : int
-        Number of shards.
-    workers, client, scheduler
-        Where to build: a ``distributed.Client``; else the scheduler at an
-        address; else a local cluster of ``workers`` processes, started and
-        closed for you.
-    **options
-        Any field of :class:`~spasmqa.Settings`.
-
-    Examples
-    --------
-    >>> import spasmqa, tempfile, os
-    >>> out = os.path.join(tempfile.mkdtemp(), "idx")
-    >>> _ = spasmqa.build_sharded_index(None, out, shards=2, workers=1)   # doctest: +SKIP
-    >>> spasmqa.QA.load(out).ask("what causes back spasms").passages[0].text   # doctest: +SKIP
-    """
-    from .corpus import load_corpus
-
-    if out is None:
-        raise InputTypeError("out (the index directory) is required")
-    settings = Settings.from_options(options)
-    corpus = load_corpus(paths, split=settings.split, strict=strict, text_extensions=text_extensions)
-    return build_corpus_sharded(corpus, settings, out, shards=shards, workers=workers, client=client,
-                                scheduler=scheduler, overwrite=overwrite)
-
-
-def _write_remote(runner: Any, docs: Sequence[Document], options: IndexOptions, settings: Settings, url: str, *,
+def _write_remote(runner: Any, docs: Sequence[Document] | Callable[[], MapResult], options: IndexOptions,
+                  settings: Settings | Callable[[], Settings], url: str, *,
                   shards: int, overwrite: bool, tables: Tables | None, map_fn: Callable[..., Partition]) -> str:
     """The build with its output at a remote fsspec URL (see :mod:`spasmqa.remote`): each
     worker uploads its shard, then the top manifest is uploaded last."""

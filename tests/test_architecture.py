@@ -164,8 +164,8 @@ def test_ablation_benchmark_builds_each_index_once(monkeypatch):
 LAYERS = ["_version", "errors", "resources", "safeio", "safearrays", "atomicdir", "snapshot",
           "regexprogram", "saferegex", "languages", "settings", "validation", "markup.common", "markup.markdown",
           "markup.rst", "markup.html", "markup", "corpus.problems", "corpus.documents", "corpus.readers", "corpus.collection",
-          "corpus.loading", "corpus", "filters", "analysis", "passages", "answer", "expansion", "weighting", "proximity", "counts", "topk", "index", "table", "context", "build", "fields", "parallel", "sparse_scorer",
-          "scorer", "compose", "runs", "parts", "storage_checks", "storage", "cluster", "shard_format", "remote", "shard_load", "shards", "explain", "shardserve", "shardfront", "shardcluster", "views", "qa", "evaluate.irm", "evaluate.measures", "evaluate.files",
+          "corpus.loading", "corpus.pieces", "corpus", "filters", "analysis", "passages", "answer", "expansion", "weighting", "proximity", "counts", "topk", "index", "table", "context", "build", "fields", "parallel", "sparse_scorer",
+          "scorer", "compose", "runs", "parts", "storage_checks", "storage", "cluster", "shard_format", "remote", "shard_load", "shards", "shard_read", "explain", "shardserve", "shardfront", "shardcluster", "views", "qa", "evaluate.irm", "evaluate.measures", "evaluate.files",
           "evaluate.reports", "evaluate.tuning", "evaluate", "cli", "__main__", "pyterrier", "langchain"]
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import markup
@@ -25,6 +25,8 @@ class _FileLoad:
     records: bool
     name: str
     problems: list[LoadProblem]
+    shown: str = ""
+    repaired_name: bool = False
 
 
 def _load_file(path: Path, name: str, split: SplitMode, text_exts: tuple[str, ...], strict: bool,
@@ -98,7 +100,7 @@ def _root_labels(paths: Sequence[Path]) -> list[str]:
     return labels
 
 
-def _normalize_exts(text_extensions: Iterable[str] | str) -> tuple[str, ...]:
+def normalize_exts(text_extensions: Iterable[str] | str) -> tuple[str, ...]:
     if isinstance(text_extensions, str):
         text_extensions = [e for e in text_extensions.split(",") if e.strip()]
     out = []
@@ -171,72 +173,131 @@ def load_corpus(
     """
     if split not in ("paragraph", "file"):
         raise InputError(f"split must be 'paragraph' or 'file', got {split!r}")
-    text_exts = _normalize_exts(text_extensions)
+    text_exts = normalize_exts(text_extensions)
+    paths = corpus_paths(paths)
+    return finish_corpus(load_entries(plan_files(paths, text_extensions=text_exts), split=split,
+                                      text_extensions=text_exts, strict=strict))
+
+
+def corpus_paths(paths: PathLike | Sequence[PathLike] | None) -> list[PathLike]:
+    """``paths`` as load_corpus takes it, checked, as a list (``None``: the default corpus)."""
     if paths is None:
-        paths = [default_corpus_path()]
-    elif isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    elif not isinstance(paths, Sequence):
+        return [default_corpus_path()]
+    if isinstance(paths, (str, os.PathLike)):
+        return [paths]
+    if not isinstance(paths, Sequence):
         raise InputTypeError(f"paths must be a path or a list of paths, got {type(paths).__name__}")
     if not paths:
         raise InputError("no corpus paths given")
     for p in paths:
         if not isinstance(p, (str, os.PathLike)):
             raise InputTypeError(f"corpus path must be str or os.PathLike, got {type(p).__name__}")
+    return list(paths)
+
+
+# -- the steps of load_corpus, shared with the workers of a sharded build (spasmqa.shard_read) ----
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One entry of a corpus, in load order: a file to load, or a directory entry already known to be skipped.
+
+    ``direct``: named by the user (it must load: a failure raises). ``problem``:
+    why a directory entry is skipped without reading it. ``repaired_name``: its
+    name was not valid UTF-8 (reported once it has loaded).
+    """
+
+    path: Path | None
+    name: str
+    shown: str
+    direct: bool = False
+    problem: str | None = None
+    category: str = "other"
+    repaired_name: bool = False
+
+
+def plan_files(paths: Sequence[PathLike], *, text_extensions: tuple[str, ...]) -> list[FileEntry]:
+    """The corpus's entries in load order (walking directories; reading no file)."""
     roots = [Path(p) for p in paths]
     for root in roots:
         if not root.exists():
             raise FileNotFoundError(f"corpus path does not exist: {root}")
     labels = _root_labels(roots) if len(roots) > 1 else [None]
-
-    loads: list[_FileLoad] = []
-    problems: list[LoadProblem] = []
+    entries: list[FileEntry] = []
     for root, label in zip(roots, labels):
-        if root.is_dir():
-            for full, rel, problem in _walk(root):
-                shown_rel = _display_name(rel)
-                shown = _display_name(str(root / rel))
-                name = shown_rel if label is None else f"{label}/{shown_rel}"
-                category = "symlinked directory" if problem else "other"
-                if full is not None and problem is None:
-                    suffix = full.suffix.lower()
-                    if suffix not in SUPPORTED_SUFFIXES and suffix not in text_exts:
-                        problem = (f"unsupported file type {full.suffix or '(none)'!r} "
-                                   "(name it in text_extensions to read it as plain text)")
-                        category = "unsupported type"
-                if problem is None and full is not None:
-                    try:
-                        if shown_rel != rel:
-                            if strict:
-                                raise _LoadError(f"{shown}: file name is not valid UTF-8", "undecodable file name")
-                            problems.append(LoadProblem(shown, "file name is not valid UTF-8; shown with U+FFFD",
-                                                        "undecodable file name", "repaired"))
-                        loads.append(_load_file(full, name, split, text_exts, strict, shown))
-                        continue
-                    except (OSError, ValueError) as exc:
-                        problem = str(exc).removeprefix(f"{full}: ").removeprefix(f"{shown}: ")
-                        category = getattr(exc, "category", "malformed")
-                        if isinstance(exc, OSError):
-                            problem, category = f"cannot read ({exc.strerror or exc})", "unreadable"
-                        if shown_rel != rel and problems and problems[-1].path == shown:
-                            problems.pop()  # the file is skipped, not repaired
-                assert problem is not None  # _walk gives a reason for every entry without a path
-                if strict:
-                    raise InputError(f"{shown}: {problem}")
-                problems.append(LoadProblem(shown, problem, category, "skipped"))
-        else:
+        if not root.is_dir():
             shown = _display_name(str(root))
             name = _display_name(root.name) if label is None else label
-            if shown != str(root):
-                if strict:
-                    raise InputError(f"{shown}: file name is not valid UTF-8")
-                problems.append(LoadProblem(shown, "file name is not valid UTF-8; shown with U+FFFD",
-                                            "undecodable file name", "repaired"))
-            try:
-                loads.append(_load_file(root, name, split, text_exts, strict, shown))
-            except _LoadError as exc:
-                raise InputError(str(exc)) from None
+            entries.append(FileEntry(root, name, shown, direct=True, repaired_name=shown != str(root)))
+            continue
+        for full, rel, problem in _walk(root):
+            shown_rel = _display_name(rel)
+            shown = _display_name(str(root / rel))
+            name = shown_rel if label is None else f"{label}/{shown_rel}"
+            category = "symlinked directory" if problem else "other"
+            if full is not None and problem is None:
+                suffix = full.suffix.lower()
+                if suffix not in SUPPORTED_SUFFIXES and suffix not in text_extensions:
+                    problem = (f"unsupported file type {full.suffix or '(none)'!r} "
+                               "(name it in text_extensions to read it as plain text)")
+                    category = "unsupported type"
+            entries.append(FileEntry(full if problem is None else None, name, shown, problem=problem,
+                                     category=category, repaired_name=shown_rel != rel))
+    return entries
 
+
+def load_entry(entry: FileEntry, *, split: SplitMode, text_extensions: tuple[str, ...], strict: bool,
+               read: Callable[..., _FileLoad] | None = None) -> _FileLoad | LoadProblem:
+    """Load one file entry; a directory entry that cannot be loaded is a skip problem
+    (raised when ``strict`` or when the user named the file). ``read`` replaces the
+    whole-file reader (a sharded build reads a byte range of a JSONL file)."""
+    if entry.problem is not None:
+        if strict:
+            raise InputError(f"{entry.shown}: {entry.problem}")
+        return LoadProblem(entry.shown, entry.problem, entry.category, "skipped")
+    assert entry.path is not None
+    if entry.repaired_name and strict:
+        raise InputError(f"{entry.shown}: file name is not valid UTF-8")
+    try:
+        load = read(entry) if read is not None else _load_file(entry.path, entry.name, split, text_extensions,
+                                                                strict, entry.shown)
+    except _LoadError as exc:
+        if entry.direct:
+            raise InputError(str(exc)) from None
+        problem, category = _problem_text(exc, entry), exc.category
+    except (OSError, ValueError) as exc:
+        if entry.direct:
+            raise
+        problem, category = _problem_text(exc, entry), getattr(exc, "category", "malformed")
+        if isinstance(exc, OSError):
+            problem, category = f"cannot read ({exc.strerror or exc})", "unreadable"
+    else:
+        return replace(load, shown=entry.shown, repaired_name=entry.repaired_name)
+    if strict:
+        raise InputError(f"{entry.shown}: {problem}")
+    return LoadProblem(entry.shown, problem, category, "skipped")
+
+
+def _problem_text(exc: BaseException, entry: FileEntry) -> str:
+    return str(exc).removeprefix(f"{entry.path}: ").removeprefix(f"{entry.shown}: ")
+
+
+def load_entries(entries: Sequence[FileEntry], *, split: SplitMode, text_extensions: tuple[str, ...],
+                 strict: bool) -> list[_FileLoad | LoadProblem]:
+    return [load_entry(e, split=split, text_extensions=text_extensions, strict=strict) for e in entries]
+
+
+def finish_corpus(loaded: Sequence[_FileLoad | LoadProblem]) -> Corpus:
+    """The corpus of loaded entries (in order): clashing record ids qualified, problems listed, one warning."""
+    problems: list[LoadProblem] = []
+    loads: list[_FileLoad] = []
+    for item in loaded:
+        if isinstance(item, LoadProblem):
+            problems.append(item)
+            continue
+        if item.repaired_name:
+            problems.append(LoadProblem(item.shown, "file name is not valid UTF-8; shown with U+FFFD",
+                                        "undecodable file name", "repaired"))
+        loads.append(item)
     corpus = Corpus()
     corpus.problems.extend(problems)
     _qualify_clashing_record_ids(loads, corpus.problems)
@@ -245,20 +306,26 @@ def load_corpus(
         for doc in load.docs:
             corpus.add(doc)
     if corpus.problems:
-        warnings.warn(f"{corpus.problem_summary()}. See Corpus.problems.", stacklevel=2)
+        warnings.warn(f"{corpus.problem_summary()}. See Corpus.problems.", stacklevel=3)
     return corpus
+
+
+def clashing_ids(id_lists: Sequence[Sequence[str]]) -> set[str]:
+    """Ids that occur in more than one of the lists (one list per file)."""
+    owner: dict[str, int] = {}
+    clashing: set[str] = set()
+    for i, ids in enumerate(id_lists):
+        for doc_id in ids:
+            if owner.setdefault(doc_id, i) != i:
+                clashing.add(doc_id)
+    return clashing
 
 
 def _qualify_clashing_record_ids(loads: list[_FileLoad], problems: list[LoadProblem]) -> None:
     """Record ids found in more than one file become ``file#id`` in every file that has them."""
     if len(loads) < 2:
         return
-    owner: dict[str, int] = {}
-    clashing: set[str] = set()
-    for i, load in enumerate(loads):
-        for doc in load.docs:
-            if owner.setdefault(doc.doc_id, i) != i:
-                clashing.add(doc.doc_id)
+    clashing = clashing_ids([[d.doc_id for d in load.docs] for load in loads])
     if not clashing:
         return
     for load in loads:
@@ -276,7 +343,5 @@ def _qualify_clashing_record_ids(loads: list[_FileLoad], problems: list[LoadProb
 
 
 def _replace_id(doc: Document, doc_id: str) -> Document:
-    from dataclasses import replace
-
     return replace(doc, doc_id=doc_id)
 

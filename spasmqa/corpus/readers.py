@@ -18,18 +18,25 @@ from .problems import _Fixer, _LoadError
 
 # -- reading files --------------------------------------------------------------
 
-def _read_utf8(path: Path) -> str:
-    data = path.read_bytes()
-    if b"\x00" in data[:8192]:
+def _read_utf8(path: Path, start: int = 0, end: int | None = None) -> str:
+    """The file (or its bytes ``start:end``, a range a sharded build's planner cut after a newline) as text."""
+    if start == 0 and end is None:
+        data = path.read_bytes()
+    else:
+        with open(path, "rb") as f:
+            f.seek(start)
+            data = f.read(-1 if end is None else end - start)
+    if start == 0 and b"\x00" in data[:8192]:
         raise _LoadError(f"{path}: looks like a binary file (contains NUL bytes), not UTF-8 text", "binary")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        at = start + exc.start
         raise _LoadError(
-            f"{path}: not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
+            f"{path}: not valid UTF-8 (byte {at}: {data[exc.start:exc.start + 1]!r}); "
             "re-encode the file as UTF-8", "not UTF-8"
         ) from None
-    return text.removeprefix("\ufeff")
+    return text.removeprefix("\ufeff") if start == 0 else text
 
 
 def _flat_line_map(text: str, line: int) -> tuple[tuple[int, int], ...]:
@@ -221,10 +228,13 @@ class _UniqueIds:
         return doc
 
 
-def _jsonl_documents(path: Path, fixer: _Fixer, shown: str) -> Iterator[Document]:
-    text = _read_utf8(path)
+def _jsonl_documents(path: Path, fixer: _Fixer, shown: str, *, start: int = 0, end: int | None = None,
+                     first_line: int = 1) -> Iterator[Document]:
+    """One document per line; ``start``/``end``/``first_line``: a byte range of the file that
+    begins at that line (duplicate ids are then checked within the range only)."""
+    text = _read_utf8(path, start, end)
     ids = _UniqueIds()
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(text.splitlines(), start=first_line):
         if not line.strip():
             continue
         where = f"{path}:{lineno}"
