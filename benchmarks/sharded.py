@@ -11,19 +11,20 @@
   workers=2)``), must equal the unsharded index's. Any difference makes the
   script exit with status 1.
 * **Build throughput** on ``e2e.py``'s synthetic corpus (the same documents
-  of 10 sentences): wall time from the documents in memory (a loaded
-  ``Corpus``) to the index on disk, for the sharded build on a local cluster
-  of 1 and of 2 workers (shards = workers), and for the unsharded one-process
-  build (``QA(corpus)`` + ``save``). The cluster is started before the clock
-  starts (its start time is reported apart); the workers' first import of
-  spasmqa and nltk is inside the clock. Each build runs in its own fresh
-  process.
+  of 10 sentences, one JSONL file): wall time from the file to the index on
+  disk, reading included, as ``spasmqa index`` runs it: the sharded build
+  (``build_sharded_index``: each worker reads its own byte range of the file)
+  on a local cluster of 1 and of 2 workers (shards = workers), and the
+  unsharded one-process build (``QA.from_corpus`` + ``save``). The cluster is
+  started before the clock starts (its start time is reported apart); the
+  workers' first import of spasmqa and nltk is inside the clock. Each build
+  runs in its own fresh process.
 * **Peak memory**: the RSS of every Dask worker process, polled every 50 ms
   with psutil during the build, and the client process's peak (``VmHWM``;
   a ``LocalCluster``'s scheduler runs in the client process).
 * **Where the time goes**: the workers' task stream (compute time per task
-  kind), the client's preparation (settings, Punkt fitting) and the
-  pickling of each partition's documents into the graph.
+  kind: read, apply the load decisions, map, summarize, count, write) and
+  the transfers between workers.
 * **Query latency** on the synthetic index: p50/p95 of ``qa.ask(q, k=10)``
   over ``--questions`` synthetic questions: the unsharded index, the sharded
   index in this process, and through a client of 2 workers.
@@ -43,7 +44,6 @@ import json
 import math
 import multiprocessing as mp
 import os
-import pickle
 import platform
 import sys
 import tempfile
@@ -210,33 +210,27 @@ SHARDS_PER_WORKER = int(os.environ.get("SPASMQA_BENCH_SHARDS_PER_WORKER", "1"))
 
 
 def _build(kind: str, corpus_path: str, out: str, workers: int) -> dict:
+    """Files to an index on disk, as ``spasmqa index`` runs it: the clock covers reading the corpus."""
     import spasmqa
-    from spasmqa.corpus import load_corpus
 
-    t = time.perf_counter()
-    corpus = load_corpus(corpus_path)
-    load_s = time.perf_counter() - t
-    docs = list(corpus.values())
-    r: dict[str, Any] = {"kind": kind, "workers": workers, "documents": len(docs), "load_corpus_s": load_s}
+    r: dict[str, Any] = {"kind": kind, "workers": workers, "from": "files"}
     if kind == "unsharded":
         base = _rss_mb()
         _reset_peak()
         t = time.perf_counter()
-        qa = spasmqa.QA(corpus, spasmqa.Settings(), progress=False)
+        qa = spasmqa.QA.from_corpus(corpus_path, progress=False)
         r["build_only_s"] = time.perf_counter() - t
         qa.save(out, overwrite=True)
         r["build_s"] = time.perf_counter() - t
         r["client_peak_mb"] = _peak_mb()
         r["client_peak_added_mb"] = _peak_mb() - base
-        r["passages"], r["units"] = qa.n_passages, qa.n_units
+        r["passages"], r["units"], r["documents"] = qa.n_passages, qa.n_units, len(qa.corpus)
         return r
     import distributed
 
     from spasmqa.cluster import start_local_cluster
-    from spasmqa.parts import index_options, resolve_settings
-    from spasmqa.passages import SentenceSplitter
     from spasmqa.shard_load import read_top
-    from spasmqa.shards import _chunks, build_sharded
+    from spasmqa.shard_read import build_paths_sharded
 
     t = time.perf_counter()
     client, cluster = start_local_cluster(workers)
@@ -249,14 +243,8 @@ def _build(kind: str, corpus_path: str, out: str, workers: int) -> dict:
         poller.start()
         with distributed.get_task_stream(client=client) as ts:
             t = time.perf_counter()
-            # build_corpus_sharded, with its client-side preparation timed apart
-            settings = resolve_settings(spasmqa.Settings(), corpus, building=True)
-            splitter = SentenceSplitter(punkt=settings.punkt, web_rules=settings.web_rules)
-            splitter.fit(d.text for d in corpus.values())
-            options = index_options(settings, splitter)
-            r["prepare_s"] = time.perf_counter() - t
-            build_sharded(docs, options, settings, out, shards=workers * SHARDS_PER_WORKER, client=client,
-                          overwrite=True)
+            build_paths_sharded(corpus_path, out, shards=workers * SHARDS_PER_WORKER, settings=spasmqa.Settings(),
+                                client=client, overwrite=True)
             r["build_s"] = time.perf_counter() - t
         poller.stop()
         r["client_peak_mb"] = _peak_mb()
@@ -267,12 +255,8 @@ def _build(kind: str, corpus_path: str, out: str, workers: int) -> dict:
         r["client_cpu_s"] = poller.cpu_s[os.getpid()]
         r["tasks"] = _task_profile(ts.data)
         sizes = read_top(out).sizes
-        r["passages"], r["units"], r["shards"] = sizes["passages"], sizes["units"], sizes["shards"]
-        # What the graph carries: each partition's documents, pickled on the client.
-        t = time.perf_counter()
-        chunks = _chunks(docs, workers * SHARDS_PER_WORKER)
-        r["pickled_docs_mb"] = sum(len(pickle.dumps(list(c), protocol=5)) for c in chunks) / 2**20
-        r["pickle_docs_s"] = time.perf_counter() - t
+        r["passages"], r["units"], r["shards"], r["documents"] = (sizes["passages"], sizes["units"],
+                                                                  sizes["shards"], sizes["documents"])
     finally:
         client.close()
         cluster.close()
@@ -405,7 +389,8 @@ def render(report: dict) -> str:
     syn = report.get("synthetic")
     if syn:
         n = syn["sentences"]
-        lines += [f"**Build, synthetic {n:,} sentences** (documents in memory to index on disk; shards = workers)",
+        lines += [f"**Build, synthetic {n:,} sentences** (the JSONL file to an index on disk, reading included; "
+                  "shards = workers; sharded: `build_sharded_index`, each worker reading its own part of the file)",
                   "",
                   "| build | workers | shards | passages | wall (s) | sentences/s | speed-up vs 1 worker "
                   "| client peak MB | worker peak MB (each) | worker CPU s (each) | load avg before/after "
@@ -421,21 +406,21 @@ def render(report: dict) -> str:
             workers_mb = ", ".join(f"{m:,.0f}" for m in b.get("worker_peak_mb", []))
             workers_cpu = ", ".join(f"{m:,.0f}" for m in b.get("worker_cpu_s", []))
             load = " / ".join(f"{x:.1f}" for x in b.get("loadavg_1min", []))
-            lines.append(f"| {'sharded on Dask' if sharded else 'unsharded QA(corpus) + save'} | "
+            lines.append(f"| {'sharded on Dask' if sharded else 'unsharded QA.from_corpus + save'} | "
                          f"{b['workers'] if sharded else '1 (this process)'} | {b.get('shards', 1)} | "
                          f"{b['passages']:,} | {_f(b['build_s'])} | {n / b['build_s']:,.0f} | {speed} | "
                          f"{b['client_peak_mb']:,.0f} | {workers_mb} | {workers_cpu} | {load} | "
                          f"{_f(b.get('cluster_start_s'))} |")
-        lines += ["", "Where the sharded build's time goes (compute on the workers, summed over tasks; "
-                  "client preparation; documents pickled into the graph):", "",
-                  "| workers | wall (s) | client prepare (s) | map (s, max task) | summarize | doc freq | write "
-                  "| transfers (s) | docs pickled (MB, s) |",
+        lines += ["", "Where the sharded build's time goes (compute on the workers, summed over tasks, and the "
+                  "longest task; transfers between workers):", "",
+                  "| workers | wall (s) | read (s, max task) | apply | map | summarize | doc freq | write "
+                  "| transfers (s) |",
                   "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for b in syn["builds"]:
             if b.get("kind") != "sharded" or "error" in b:
                 continue
             t = defaultdict(lambda: {"n": 0, "sum_s": 0.0, "max_s": 0.0})
-            for key, v in b["tasks"].items():  # task kinds (older reports kept each key's suffix)
+            for key, v in b["tasks"].items():
                 if key != "transfer_s":
                     kind = t[key.split("-", 1)[0]]
                     kind.update(n=kind["n"] + v["n"], sum_s=kind["sum_s"] + v["sum_s"],
@@ -446,9 +431,9 @@ def render(report: dict) -> str:
                 v = t[name] if name in t else None
                 return f"{v['sum_s']:.2f} ({v['max_s']:.2f})" if v else ""
 
-            lines.append(f"| {b['workers']} | {_f(b['build_s'])} | {_f(b['prepare_s'])} | {cell('_map_task')} | "
-                         f"{cell('summarize')} | {cell('new_unit_doc_freq')} | {cell('_write_task')} | "
-                         f"{_f(float(t['transfer_s']))} | {b['pickled_docs_mb']:.0f}, {b['pickle_docs_s']:.2f} |")
+            lines.append(f"| {b['workers']} | {_f(b['build_s'])} | {cell('read_partition')} | {cell('_apply')} | "
+                         f"{cell('_concat_and_map')} | {cell('summarize')} | {cell('new_unit_doc_freq')} | "
+                         f"{cell('_write_task')} | {_f(float(t['transfer_s']))} |")
         lines += ["", f"**Query latency, synthetic {n:,}** (`qa.ask(q, k=10)`, one question at a time)", "",
                   "| index | served | load (s) | p50 ms | p95 ms | ask_many q/s |", "|---|---|---:|---:|---:|---:|"]
         for row in syn["latency"]:

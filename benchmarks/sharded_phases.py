@@ -1,7 +1,9 @@
 """Where a sharded build's wall time goes, phase by phase (a profile for ``sharded.py``'s build numbers).
 
-Builds ``e2e.py``'s synthetic corpus on a local Dask cluster with a runner
-that timestamps every submit and gather on the client, times the reduce, and
+Builds ``e2e.py``'s synthetic corpus (one JSONL file, read by the workers:
+``build_paths_sharded``) on a local Dask cluster with a runner that
+timestamps every submit and gather on the client, times the plan, the
+settling and the reduce, and
 prints the workers' task stream (compute and transfer per task, seconds from
 the first task's start)::
 
@@ -30,11 +32,9 @@ def main() -> None:
     import distributed
 
     import spasmqa
+    from spasmqa import shard_read
     from spasmqa import shards as sh
     from spasmqa.cluster import DaskRunner, start_local_cluster
-    from spasmqa.corpus import load_corpus
-    from spasmqa.parts import index_options, resolve_settings
-    from spasmqa.passages import SentenceSplitter
 
     marks: list[tuple[str, float]] = []
 
@@ -50,29 +50,27 @@ def main() -> None:
             marks.append((f"gathered: {what}", time.perf_counter()))
             return out
 
-    reduce = sh.reduce_summaries
+    def timed(fn: Any, name: str) -> Any:
+        def run(*a: Any, **kw: Any) -> Any:
+            t = time.perf_counter()
+            out = fn(*a, **kw)
+            marks.append((f"{name} on the client took {time.perf_counter() - t:.2f} s", time.perf_counter()))
+            return out
+        return run
 
-    def timed_reduce(summaries: Any) -> Any:
-        t = time.perf_counter()
-        plan = reduce(summaries)
-        marks.append((f"reduce on the client took {time.perf_counter() - t:.2f} s", time.perf_counter()))
-        return plan
-
-    sh.reduce_summaries = timed_reduce  # type: ignore[assignment]
+    sh.reduce_summaries = timed(sh.reduce_summaries, "reduce")  # type: ignore[assignment]
+    shard_read.settle = timed(shard_read.settle, "settle")  # type: ignore[assignment]
+    shard_read.plan_pieces = timed(shard_read.plan_pieces, "plan")  # type: ignore[assignment]
+    shard_read.DaskRunner = Timed  # type: ignore[misc]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "corpus.jsonl"
         write_corpus("synthetic", path, None, args.synthetic)
-        corpus = load_corpus(str(path))
-        docs = list(corpus.values())
-        settings = resolve_settings(spasmqa.Settings(), corpus, building=True)
-        splitter = SentenceSplitter(punkt=settings.punkt, web_rules=settings.web_rules)
-        splitter.fit(d.text for d in docs)
-        options = index_options(settings, splitter)
         client, cluster = start_local_cluster(args.workers)
         try:
             with distributed.get_task_stream(client=client) as ts:
                 t0 = time.perf_counter()
-                sh.write_sharded(Timed(client), docs, options, settings, Path(tmp) / "idx", shards=args.workers)
+                shard_read.build_paths_sharded(str(path), Path(tmp) / "idx", shards=args.workers,
+                                               settings=spasmqa.Settings(), client=client)
                 t1 = time.perf_counter()
         finally:
             client.close()

@@ -92,11 +92,12 @@ def build_paths_sharded(paths: Any, out: str | os.PathLike, *, shards: int, sett
 
     def source(runner: Any) -> MapResult:
         loads = [runner.submit(read_partition, p, settings.split, exts, strict, default) for p in partitions]
+        options.splitter.tokenizer_  # noqa: B018  (Punkt loads here while the workers read, not on each of them)
         got = runner.gather([runner.submit(reports, x) for x in loads], what="reading the corpus")
         settlement = found["settlement"] = settle(partitions, got, split=settings.split, text_extensions=exts,
                                                   strict=strict)
         if settlement.problems:
-            warnings.warn(f"{summarize_problems(settlement.problems)}. See Corpus.problems (load_corpus).",
+            warnings.warn(f"{summarize_problems(settlement.problems)}. See spasmqa.load_corpus(...).problems.",
                           stacklevel=5)
         if not sum(settlement.counts):
             raise InputError("the corpus is empty: no documents were loaded")

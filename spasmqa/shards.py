@@ -119,30 +119,42 @@ class Plan:
     heading: np.ndarray
 
 
+def number_units(hashes: Sequence[bytes]) -> tuple[list[np.ndarray], list[np.ndarray], int]:
+    """Global unit numbers of the units of each partition (16-byte hashes, in order): distinct hashes
+    numbered in order of first occurrence. Returns each partition's numbers, its mask of first
+    occurrences, and the number of units. Vectorised: a stable sort groups equal hashes, the group's
+    first (lowest) position is its first occurrence."""
+    sizes = [len(h) // 16 for h in hashes]
+    n = sum(sizes)
+    if n == 0:
+        return [np.zeros(0, dtype=np.int64) for _ in sizes], [np.zeros(0, dtype=bool) for _ in sizes], 0
+    keys = np.frombuffer(b"".join(hashes), dtype=np.uint64).reshape(n, 2)
+    order = np.argsort(keys[:, 0], kind="stable")  # stable: equal hashes keep corpus order
+    ordered = keys[order]
+    if np.any((ordered[1:, 0] == ordered[:-1, 0]) & (ordered[1:, 1] != ordered[:-1, 1])):
+        order = np.lexsort((keys[:, 1], keys[:, 0]))  # two hashes share their first 8 bytes: sort by all 16
+        ordered = keys[order]
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+    group = np.cumsum(starts) - 1
+    first = order[starts]  # each group's first occurrence, groups in hash order
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first), dtype=np.int64)
+    unit = np.empty(n, dtype=np.int64)
+    unit[order] = rank[group]
+    new = np.zeros(n, dtype=bool)
+    new[first] = True
+    cuts = np.cumsum(sizes)[:-1]
+    return np.split(unit, cuts), np.split(new, cuts), len(first)
+
+
 def reduce_summaries(summaries: Sequence[PartitionSummary]) -> Plan:
     """Units by hash in corpus order (the first occurrence wins), terms in order of first occurrence."""
-    key_to_unit: dict[bytes, int] = {}
+    unit_maps, new_masks, n_units = number_units([s.hashes for s in summaries])
     vocabulary: dict[str, int] = {}
-    unit_maps, term_maps, new_masks = [], [], []
-    total = 0
-    for s in summaries:
-        n = len(s.hashes) // 16
-        local = np.empty(n, dtype=np.int64)
-        new = np.zeros(n, dtype=bool)
-        h = s.hashes
-        for i in range(n):
-            key = h[16 * i:16 * i + 16]
-            u = key_to_unit.get(key)
-            if u is None:
-                u = key_to_unit[key] = len(key_to_unit)
-                new[i] = True
-            local[i] = u
-        total += int(s.lengths[new].sum())
-        unit_maps.append(local)
-        new_masks.append(new)
-        term_maps.append(np.asarray([vocabulary.setdefault(t, len(vocabulary)) for t in s.vocabulary],
-                                    dtype=np.int64))
-    n_units = len(key_to_unit)
+    term_maps = [np.asarray([vocabulary.setdefault(t, len(vocabulary)) for t in s.vocabulary], dtype=np.int64)
+                 for s in summaries]
+    total = sum(int(s.lengths[new].sum()) for s, new in zip(summaries, new_masks))
     fragment, heading = np.zeros(n_units, dtype=bool), np.zeros(n_units, dtype=bool)
     for s, local, new in zip(summaries, unit_maps, new_masks):
         fragment[local[new]] = s.fragment[new]
@@ -275,8 +287,11 @@ def write_sharded(runner: Any, docs: Sequence[Document] | Callable[[], MapResult
                              tables=tables, map_fn=map_fn)
     target = where
     make_way(target, overwrite=overwrite, is_ours=is_ours)
-    options.splitter.tokenizer_  # noqa: B018  (load Punkt here, once, rather than fail on a worker)
-    mapped = docs() if callable(docs) else map_documents(runner, docs, options, shards, map_fn)
+    if callable(docs):
+        mapped = docs()  # it loads Punkt itself, while the workers read
+    else:
+        options.splitter.tokenizer_  # noqa: B018  (load Punkt here, once, rather than fail on a worker)
+        mapped = map_documents(runner, docs, options, shards, map_fn)
     if callable(settings):
         settings = settings()
     if tables is None:

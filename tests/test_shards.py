@@ -284,3 +284,34 @@ def test_partial_shards_of_dead_attempts_are_not_left_in_the_index(tmp_path, mon
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "shard-00000", "shard-00001",
                                                      "stats_doc_freq.npy"]
     assert load_sharded(out).stats.n_units == 4
+
+
+def _numbering_by_dict(hashes):
+    seen, maps, news = {}, [], []
+    for h in hashes:
+        keys = [h[i:i + 16] for i in range(0, len(h), 16)]
+        maps.append([seen.setdefault(k, len(seen)) for k in keys])
+        news.append([])
+    first = {}
+    for p, h in enumerate(hashes):
+        for i in range(0, len(h), 16):
+            first.setdefault(h[i:i + 16], (p, i // 16))
+    for p, h in enumerate(hashes):
+        news[p] = [first[h[i:i + 16]] == (p, i // 16) for i in range(0, len(h), 16)]
+    return maps, news, len(seen)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 12), max_size=25), min_size=1, max_size=5))
+def test_vectorised_unit_numbering_equals_first_occurrence_order(parts):
+    from spasmqa.shards import number_units
+
+    # Keys 0-5 share their first 8 bytes (prefix collisions take the full 16-byte sort).
+    def key(i):
+        return (b"\x01" * 8 + bytes([i]) * 8) if i < 6 else bytes([i]) * 16
+
+    hashes = [b"".join(key(i) for i in p) for p in parts]
+    maps, news, n = number_units(hashes)
+    ref_maps, ref_news, ref_n = _numbering_by_dict(hashes)
+    assert n == ref_n
+    assert [m.tolist() for m in maps] == ref_maps and [x.tolist() for x in news] == ref_news

@@ -129,3 +129,80 @@ def test_cli_index_sharded(tmp_path, capsys, qa):
     assert "already exists" in capsys.readouterr().err
     assert main(["index", "--out", str(tmp_path / "x"), "--scheduler", "s3://nowhere"]) == 2
     assert "spasmqa: error:" in capsys.readouterr().err
+
+
+def _tree(root):
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _mixed_corpus(root):
+    import json
+
+    root.mkdir()
+    rows = [json.dumps({"id": f"r{i}", "title": f"Record {i}", "text": f"Muscle spasm note {i}. Heat helps {i % 7}."})
+            for i in range(400)]
+    (root / "big.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (root / "clash.jsonl").write_text('{"id": "r3", "text": "Another record three. It clashes."}\n', encoding="utf-8")
+    (root / "notes.txt").write_text("Back spasms hurt. Rest helps.\n\nStretch daily, slowly.", encoding="utf-8")
+    (root / "page.md").write_text("# Cramps\n\nNight cramps hit the calf. Stretching helps.\n", encoding="utf-8")
+    (root / "image.bin").write_bytes(b"\x00\x01")
+    return root
+
+
+def test_files_read_on_the_workers_give_the_client_loaded_index(client, tmp_path):
+    from spasmqa.shards import build_corpus_sharded
+
+    corpus_dir = _mixed_corpus(tmp_path / "corpus")
+    with pytest.warns(UserWarning, match="skipped") as caught:
+        loaded = spasmqa.load_corpus(corpus_dir)
+    build_corpus_sharded(loaded, spasmqa.Settings(), tmp_path / "a", shards=3, client=client)
+    with pytest.warns(UserWarning) as got:
+        spasmqa.build_sharded_index(corpus_dir, tmp_path / "b", shards=3, client=client)
+    summary = str(caught[0].message).removesuffix(". See Corpus.problems.")
+    assert [str(w.message).split(". See ")[0] for w in got] == [summary]
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")  # the same index, byte for byte
+    with spasmqa.QA.load(tmp_path / "b") as sq:
+        assert "r3" not in {p.doc_id for p in sq.ask("record three clashes", k=5).passages}
+        assert {"big.jsonl#r3", "clash.jsonl#r3"} <= set(sq.corpus)
+    # the default corpus (one file, never cut) still gives the shards asked for
+    spasmqa.build_sharded_index(None, tmp_path / "d", shards=3, client=client)
+    assert len(load_sharded(tmp_path / "d").shards) == 3
+
+
+def test_files_read_on_the_workers_raise_what_load_corpus_raises(client, tmp_path):
+    corpus_dir = _mixed_corpus(tmp_path / "corpus")
+    with pytest.raises(spasmqa.InputError) as expected:
+        spasmqa.load_corpus(corpus_dir, strict=True)
+    with pytest.raises(spasmqa.InputError) as got:
+        spasmqa.build_sharded_index(corpus_dir, tmp_path / "idx", shards=3, client=client, strict=True)
+    assert str(got.value) == str(expected.value)
+    (tmp_path / "dup").mkdir()
+    lines = [f'{{"id": "d{i % 150}", "text": "Row {i}."}}' for i in range(200)]  # d0 again at line 151
+    (tmp_path / "dup" / "c.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(spasmqa.InputError) as expected:
+        spasmqa.load_corpus(tmp_path / "dup" / "c.jsonl")
+    with pytest.raises(spasmqa.InputError) as got:
+        spasmqa.build_sharded_index(tmp_path / "dup" / "c.jsonl", tmp_path / "idx", shards=3, client=client)
+    assert str(got.value) == str(expected.value) and ":151: duplicate doc_id 'd0'" in str(got.value)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(spasmqa.InputError, match="no documents were loaded"):
+        spasmqa.build_sharded_index(tmp_path / "empty", tmp_path / "idx", shards=2, client=client)
+    assert not (tmp_path / "idx").exists()
+
+
+def test_punkt_trained_on_the_corpus_reads_it_on_the_client(client, tmp_path):
+    from spasmqa.shards import build_corpus_sharded
+
+    corpus_dir = _mixed_corpus(tmp_path / "corpus")
+    with pytest.warns(UserWarning):
+        build_corpus_sharded(spasmqa.load_corpus(corpus_dir), spasmqa.Settings(punkt="train"), tmp_path / "a",
+                             shards=2, client=client)
+        spasmqa.build_sharded_index(corpus_dir, tmp_path / "b", shards=2, client=client, punkt="train")
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+
+
+def test_cli_index_sharded_reports_load_problems(tmp_path, capsys):
+    corpus_dir = _mixed_corpus(tmp_path / "corpus")
+    assert main(["index", str(corpus_dir), "--out", str(tmp_path / "idx"), "--workers", "2", "--shards", "2"]) == 0
+    captured = capsys.readouterr()
+    assert "saved 2 shards" in captured.out and "skipped" in captured.err

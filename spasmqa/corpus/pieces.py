@@ -79,7 +79,8 @@ def _jsonl_cuts(path: Path, wanted: Sequence[int]) -> list[tuple[int, int]] | No
                 block += f.readline()  # blocks end at a line end: no break or character straddles two
                 if offset == 0 and b"\x00" in block[:8192]:
                     return None
-                if block.count(b"\r") != block.count(b"\r\n") or any(b in block for b in _OTHER_BREAKS):
+                lone_cr = b"\r" in block and block.count(b"\r") != block.count(b"\r\n")
+                if lone_cr or any(b in block for b in _OTHER_BREAKS):
                     return None
                 while pending and pending[0] < offset + len(block):
                     at = block.find(b"\n", max(pending[0] - offset, 0))
