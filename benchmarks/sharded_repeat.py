@@ -1,9 +1,11 @@
 """Repeat the 1M synthetic sharded build for given (workers, shards) pairs, wall time only.
 
-    python benchmarks/sharded_repeat.py 2:2 1:1 2:4 1:4
+    python benchmarks/sharded_repeat.py 1:1 2:2 1:1 2:2
 
-Documents are loaded once; each build starts its own local cluster. Used to
-see how much the 2-vs-1-worker speed-up varies between runs on this machine.
+Each build runs ``build_sharded_index``'s path (the JSONL file to an index on
+disk, each worker reading its own part) on a local cluster it starts before
+the clock. Used to see how much the 2-vs-1-worker speed-up varies between
+runs on this machine.
 """
 
 import sys
@@ -19,25 +21,17 @@ def main() -> None:
 
     import spasmqa
     from spasmqa.cluster import start_local_cluster
-    from spasmqa.corpus import load_corpus
-    from spasmqa.parts import index_options, resolve_settings
-    from spasmqa.passages import SentenceSplitter
-    from spasmqa.shards import build_sharded
+    from spasmqa.shard_read import build_paths_sharded
 
     tmp = Path(tempfile.mkdtemp())
     write_corpus("synthetic", tmp / "c.jsonl", None, 1_000_000)
-    corpus = load_corpus(str(tmp / "c.jsonl"))
-    docs = list(corpus.values())
-    settings = resolve_settings(spasmqa.Settings(), corpus, building=True)
-    splitter = SentenceSplitter(punkt=settings.punkt, web_rules=settings.web_rules)
-    splitter.fit([])
-    options = index_options(settings, splitter)
-    for pair in sys.argv[1:]:
+    for k, pair in enumerate(sys.argv[1:]):
         workers, shards = (int(x) for x in pair.split(":"))
         client, cluster = start_local_cluster(workers)
         try:
             t = time.perf_counter()
-            build_sharded(docs, options, settings, str(tmp / f"i{workers}_{shards}"), shards=shards, client=client)
+            build_paths_sharded(str(tmp / "c.jsonl"), str(tmp / f"i{k}"), shards=shards,
+                                settings=spasmqa.Settings(), client=client)
             print(workers, shards, round(time.perf_counter() - t, 2), flush=True)
         finally:
             client.close()

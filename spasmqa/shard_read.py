@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -56,8 +57,27 @@ def _slice(docs: list[Document], lo: int, hi: int) -> list[Document]:
     return docs[lo:hi]
 
 
-def _concat_and_map(parts: Sequence[list[Document]], options: IndexOptions, map_fn: Callable[..., Partition]) -> Any:
-    return _map_task([d for part in parts for d in part], options, map_fn)
+def _read(pieces: Sequence[Piece], split: Any, exts: tuple[str, ...], strict: bool, default: str) -> Any:
+    loads = read_partition(pieces, split, exts, strict, default)
+    import nltk.tokenize.punkt  # noqa: F401  (the map's splitter needs it: imported now, while the client settles)
+
+    return loads
+
+
+def _concat(parts: Sequence[list[Document]]) -> list[Document]:
+    return [d for part in parts for d in part]
+
+
+def _ready(docs: list[Document]) -> bool:
+    return True
+
+
+def _concat_and_map(docs: list[Document], ready: Sequence[bool], options: IndexOptions,
+                    map_fn: Callable[..., Partition]) -> Any:
+    """The map of a shard's documents; ``ready`` holds every shard's :func:`_ready`, so no map starts
+    before every shard's documents are where they are mapped (a worker busy mapping serves transfers
+    slowly: its map holds the GIL)."""
+    return _map_task(docs, options, map_fn)
 
 
 def _identity(x: Any) -> Any:
@@ -89,10 +109,13 @@ def build_paths_sharded(paths: Any, out: str | os.PathLike, *, shards: int, sett
     options = index_options(built, splitter)
     found: dict[str, Settlement] = {}
     default = str(default_corpus_path())
+    # Punkt loads here (once, rather than fail on a worker) while the cluster starts and the workers read.
+    loader = ThreadPoolExecutor(1)
+    punkt = loader.submit(lambda: options.splitter.tokenizer_)
+    loader.shutdown(wait=False)
 
     def source(runner: Any) -> MapResult:
-        loads = [runner.submit(read_partition, p, settings.split, exts, strict, default) for p in partitions]
-        options.splitter.tokenizer_  # noqa: B018  (Punkt loads here while the workers read, not on each of them)
+        loads = [runner.submit(_read, p, settings.split, exts, strict, default) for p in partitions]
         got = runner.gather([runner.submit(reports, x) for x in loads], what="reading the corpus")
         settlement = found["settlement"] = settle(partitions, got, split=settings.split, text_extensions=exts,
                                                   strict=strict)
@@ -114,7 +137,8 @@ def build_paths_sharded(paths: Any, out: str | os.PathLike, *, shards: int, sett
         docs = [runner.submit(_apply, p, x, shared) if n else None
                 for p, x, n in zip(partitions, loads, settlement.counts)]
         starts = np.concatenate([[0], np.cumsum(settlement.counts)])
-        handles = []
+        punkt.result()
+        shard_docs = []
         for lo, hi in bounds:
             parts = []
             for i, n in enumerate(settlement.counts):
@@ -123,7 +147,9 @@ def build_paths_sharded(paths: Any, out: str | os.PathLike, *, shards: int, sett
                     whole = a == starts[i] and b == starts[i] + n
                     parts.append(docs[i] if whole else runner.submit(_slice, docs[i], a - int(starts[i]),
                                                                      b - int(starts[i])))
-            handles.append(runner.submit(_concat_and_map, parts, options, map_fn))
+            shard_docs.append(runner.submit(_concat, parts))
+        ready = [runner.submit(_ready, x) for x in shard_docs]
+        handles = [runner.submit(_concat_and_map, x, ready, options, map_fn) for x in shard_docs]
         return MapResult(handles, [hi - lo for lo, hi in bounds])
 
     def settled() -> Settings:
