@@ -431,7 +431,7 @@ def render(report: dict) -> str:
                 v = t[name] if name in t else None
                 return f"{v['sum_s']:.2f} ({v['max_s']:.2f})" if v else ""
 
-            lines.append(f"| {b['workers']} | {_f(b['build_s'])} | {cell('read_partition')} | {cell('_apply')} | "
+            lines.append(f"| {b['workers']} | {_f(b['build_s'])} | {cell('_read')} | {cell('_apply')} | "
                          f"{cell('_concat_and_map')} | {cell('summarize')} | {cell('new_unit_doc_freq')} | "
                          f"{cell('_write_task')} | {_f(float(t['transfer_s']))} |")
         lines += ["", f"**Query latency, synthetic {n:,}** (`qa.ask(q, k=10)`, one question at a time)", "",
