@@ -371,15 +371,16 @@ class QA(Views):
         """
         return self.ask_many([check_question(question)], k, where=where)[0]
 
-    def search(self, queries: Sequence[str] | Any, k: int = 1000, *,
+    def search(self, queries: str | Sequence[str] | Any, k: int = 1000, *,
                level: Literal["unit", "document"] | None = None,
                aggregate: Literal["max", "sum"] = "max", where: Mapping[str, Any] | None = None) -> pd.DataFrame:
         """A retrieval run: ``qid, docno, score, rank`` for every query.
 
         Parameters
         ----------
-        queries : list of str, mapping qid -> text, or DataFrame with
-            ``qid`` and ``query`` columns. A list gets qids "1", "2", ...
+        queries : str, list of str, mapping qid -> text, or DataFrame with
+            ``qid`` and ``query`` columns. A list gets qids "1", "2", ...;
+            one string is one query with qid "1".
         k : int, default=1000
             Results per query.
         level : {"unit", "document"} or None

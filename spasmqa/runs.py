@@ -30,7 +30,8 @@ __all__ = ["queries_table", "search_run", "search_scores"]
 
 
 def queries_table(queries: Any) -> tuple[list[str], list[str]]:
-    """(qids, texts) from a list of strings, a mapping qid -> text, or a DataFrame with ``qid, query``."""
+    """(qids, texts) from a list of strings, a mapping qid -> text, a DataFrame with ``qid, query``,
+    or one string (one query, qid ``"1"``, as PyTerrier's ``search``)."""
     import pandas as pd
 
     if isinstance(queries, pd.DataFrame):
@@ -42,8 +43,10 @@ def queries_table(queries: Any) -> tuple[list[str], list[str]]:
     elif isinstance(queries, Mapping):
         qids = [str(q) for q in queries]
         texts = list(queries.values())
-    elif isinstance(queries, str) or not isinstance(queries, Sequence):
-        raise InputTypeError("queries must be a list of strings, a mapping qid -> text, or a DataFrame")
+    elif isinstance(queries, str):
+        qids, texts = ["1"], [queries]
+    elif not isinstance(queries, Sequence):
+        raise InputTypeError("queries must be a string, a list of strings, a mapping qid -> text, or a DataFrame")
     else:
         texts = list(queries)
         qids = [str(i) for i in range(1, len(texts) + 1)]
@@ -67,7 +70,14 @@ def _per_document(units: np.ndarray, base: np.ndarray, places: PlaceScores, u2d:
         pair_unit, pair_doc, pair_val = pair_unit[keep], pair_doc[keep], pair_val[keep]
     if len(pair_doc) == 0:
         return pair_doc, pair_val
-    # Per (document, unit): the best place; then per document: max or sum over units.
+    if how == "max" or len(places.unit) == 0:
+        # The best passage of a document is its best pair (whatever the unit); without places each
+        # (document, unit) pair is unique and a stable sort by document keeps the units in order.
+        order = np.argsort(pair_doc, kind="stable")
+        docs, vals = pair_doc[order], pair_val[order]
+        starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+        return docs[starts], (np.maximum if how == "max" else np.add).reduceat(vals, starts)
+    # Per (document, unit): the best place; then per document: the sum over units.
     order = np.lexsort((-pair_val, pair_unit, pair_doc))
     pair_unit, pair_doc, pair_val = pair_unit[order], pair_doc[order], pair_val[order]
     first = np.r_[True, (pair_doc[1:] != pair_doc[:-1]) | (pair_unit[1:] != pair_unit[:-1])]

@@ -69,6 +69,7 @@ class PassageTable:
         self.unit_first_occ = _as_array(first_occ, np.int64)
         self._unit_ids: dict[int, str] = {}
         self._metadata: MetadataTable | None = None
+        self._unit_doc: sp.csr_matrix | None = None
         self._derive()
 
     occ_doc: np.ndarray
@@ -160,12 +161,15 @@ class PassageTable:
         return self.doc_ids[self.occ_doc[o]] if unit_kind == "document" else self.unit_id(u)
 
     def unit_doc_matrix(self) -> sp.csr_matrix:
-        """Binary (n_units, n_docs): which documents each unit occurs in."""
+        """Binary (n_units, n_docs): which documents each unit occurs in (made once; read only)."""
+        if self._unit_doc is not None:
+            return self._unit_doc
         m = sp.csr_matrix(
             (np.ones(self.n_passages, dtype=np.float32), (self.occ_unit, self.occ_doc)),
             shape=(self.n_units, len(self.doc_ids)),
         )
         m.data[:] = 1.0  # a unit twice in one document still counts once
+        self._unit_doc = m  # a table never changes (add() makes a new one); racing threads make equal copies
         return m
 
     # -- filters ------------------------------------------------------------
