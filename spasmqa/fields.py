@@ -17,9 +17,10 @@ total, so scores stay a maximum over places (a sharded index computes each
 shard's places separately). Units the question did not score gain nothing:
 a matching page title never lifts every sentence of the page on its own.
 
-Sections are derived from the stored documents and passage offsets, so an
-index saved before this field existed gets it on load, with nothing new to
-write or check.
+Sections are derived from the documents and passage offsets. A saved index
+carries them (labels, each occurrence's section and the section term index,
+so a load analyses nothing); an index saved before this field existed
+derives them on load.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from .counts import row_positions
 from .index import TermIndex
 from .table import PassageTable
 
-__all__ = ["Sections", "combine_places", "section_keys", "section_labels", "sections_of", "shared_sections"]
+__all__ = ["Sections", "cache_sections", "combine_places", "section_keys", "section_labels", "sections_of",
+           "shared_sections"]
 
 
 def section_labels(title: str | None, path: Sequence[str]) -> tuple[str, ...]:
@@ -176,6 +178,11 @@ def shared_sections(parts: Sequence[tuple[np.ndarray, list[tuple[str, tuple[str,
     return maps, labels, index
 
 
+def cache_sections(segment: Segment, sections: Sections) -> None:
+    """Keep ``sections`` with the segment (a saved index carries them: no analysis at load)."""
+    segment._sections = (segment.table, sections)  # type: ignore[attr-defined]
+
+
 def sections_of(segment: Segment, analyzer: Analyzer) -> Sections:
     """The segment's sections, analysed once and kept with the segment
     (weighting is applied per settings with :meth:`Sections.weighted`)."""
@@ -187,5 +194,5 @@ def sections_of(segment: Segment, analyzer: Analyzer) -> Sections:
     if labels:
         index = TermIndex().fit(analyzer(" ".join(lab)) for lab in labels)
     sections = Sections(occ_section, labels, index)
-    segment._sections = (segment.table, sections)  # type: ignore[attr-defined]
+    cache_sections(segment, sections)
     return sections

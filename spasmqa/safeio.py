@@ -123,7 +123,10 @@ _CLOSE = np.frombuffer(b"]}", dtype=np.uint8)
 
 def json_depth(data: bytes) -> int:
     """Maximum nesting depth of brackets outside strings, in linear time."""
-    outside = _JSON_STRING.sub(b"", data)
+    return _depth_outside(_JSON_STRING.sub(b"", data))
+
+
+def _depth_outside(outside: bytes) -> int:
     b = np.frombuffer(outside, dtype=np.uint8)
     step = np.isin(b, _OPEN).astype(np.int64) - np.isin(b, _CLOSE).astype(np.int64)
     return int(np.cumsum(step).max()) if step.size else 0
@@ -139,19 +142,25 @@ def _json_hooks(name: object, max_int_digits: int) -> dict[str, Any]:
             raise _fail(name, f"JSON number {s[:40]!r} is out of range")
         return value
 
-    def parse_int(s: str) -> int:
-        if len(s.lstrip("-")) > max_int_digits:
-            raise _fail(name, f"JSON integer with {len(s)} digits is too large")
-        return int(s)
-
-    return {"parse_constant": bad_constant, "parse_float": parse_float, "parse_int": parse_int}
+    return {"parse_constant": bad_constant, "parse_float": parse_float}
 
 
-def _checked_text(raw: bytes, name: object, max_depth: int) -> str:
-    """``raw`` as text, once its JSON nesting depth is known to be within ``max_depth`` (a linear scan)."""
-    depth = json_depth(raw)
+def _long_integer(max_digits: int) -> re.Pattern[bytes]:
+    """An integer literal (not part of a float) of more than ``max_digits`` digits, outside strings."""
+    return re.compile(rb"(?<![0-9.eE+-])-?[0-9]{%d,}(?![0-9.eE])" % (max_digits + 1))
+
+
+def _checked_text(raw: bytes, name: object, max_depth: int, max_int_digits: int) -> str:
+    """``raw`` as text, once its JSON nesting depth is known to be within ``max_depth`` and it has
+    no integer of more than ``max_int_digits`` digits (linear scans of the bytes outside strings;
+    the parser then needs no per-number hook)."""
+    outside = _JSON_STRING.sub(b"", raw)
+    depth = _depth_outside(outside)
     if depth > max_depth:
         raise _fail(name, f"JSON nested {depth} levels deep, more than the limit of {max_depth}")
+    long = _long_integer(max_int_digits).search(outside)
+    if long:
+        raise _fail(name, f"JSON integer with {len(long.group().lstrip(b'-'))} digits is too large")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -166,7 +175,7 @@ def parse_jsonl(data: bytes, *, name: object, max_depth: int = 64, max_lines: in
     whole file; errors name the file and the line number. ``max_lines``
     bounds the number of values.
     """
-    text = _checked_text(bytes(data), name, max_depth)
+    text = _checked_text(bytes(data), name, max_depth, max_int_digits)
     out: list[Any] = []
     decoder = json.JSONDecoder(**_json_hooks(name, max_int_digits))
     for lineno, line in enumerate(text.split("\n"), 1):
@@ -206,7 +215,7 @@ def parse_json(data: bytes | str, *, name: object, max_depth: int = 64, max_int_
         with more than ``max_int_digits`` digits.
     """
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
-    text = _checked_text(raw, name, max_depth)
+    text = _checked_text(raw, name, max_depth, max_int_digits)
 
     try:
         return json.loads(text, **_json_hooks(name, max_int_digits))

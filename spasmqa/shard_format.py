@@ -126,7 +126,7 @@ def write_shard(root: str | os.PathLike, *, index: int, count: int, doc_offset: 
         section = {"index": index, "count": count, "doc_offset": doc_offset, "stats_fingerprint": fingerprint,
                    "files": files}
         manifest = write_index_files(work, settings=settings, segment=segment, splitter=splitter, tables=tables,
-                                     extra={"shard": section})
+                                     extra={"shard": section}, with_sections=False)
         sync_tree(work)
         target = root / name
         if target.exists():  # left by an attempt that died after renaming

@@ -12,6 +12,10 @@ An index is a directory (format 3):
                          ``indices``, ``data``
 ``occ_*.npy``            passage occurrences (document, start, end, flags, unit)
 ``unit_first_occ.npy``   each unit's first occurrence
+``sections.json``,       the page field's sections (:mod:`spasmqa.fields`):
+``occ_section.npy``,     labels and terms, each occurrence's section, the
+``section_counts_*.npy`` section term counts (CSR); all or none (an index
+                         without them derives them on load)
 ``punkt.json``           Punkt parameters (only when trained on the corpus)
 ``synonyms.json``,       custom expansion tables, written from the tables in
 ``intents.json``         memory (never copied from a path)
@@ -58,12 +62,22 @@ from .build import Segment
 from .corpus import Corpus
 from .errors import IndexFormatError
 from .expansion import IntentTable, SynonymTable, Tables
+from .fields import cache_sections, sections_of
 from .index import CollectionStats
+from .parts import field_analyzer
 from .passages import SentenceSplitter
 from .safeio import parse_json
 from .settings import Settings
 from .snapshot import Snapshot, read_snapshot
-from .storage_checks import INDEX_ARRAYS, legacy_arrays, parse_documents, parse_punkt, segment_from_arrays
+from .storage_checks import (
+    INDEX_ARRAYS,
+    SECTION_ARRAYS,
+    legacy_arrays,
+    parse_documents,
+    parse_punkt,
+    sections_from_arrays,
+    segment_from_arrays,
+)
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "IndexFormatError", "LoadedIndex", "load_index", "read_checked",
            "read_index_snapshot", "save_index", "write_index_files"]
@@ -105,11 +119,14 @@ def _write_npy(path: Path, array: np.ndarray) -> None:
 
 
 def write_index_files(tmp: Path, *, settings: Settings, segment: Segment, splitter: SentenceSplitter,
-                      tables: Tables, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+                      tables: Tables, extra: dict[str, Any] | None = None, with_sections: bool = True
+                      ) -> dict[str, Any]:
     """Write an index's files into the existing, empty directory ``tmp`` (manifest last); return the manifest.
 
     ``extra`` adds top-level manifest entries (covered by ``manifest_sha256``),
-    e.g. the ``shard`` section of a shard of a sharded index.
+    e.g. the ``shard`` section of a shard of a sharded index. ``with_sections``:
+    carry the page field's sections (a shard does not: its sections are
+    numbered across the shards when they are served).
     """
     table, index = segment.table, segment.index
     with open(tmp / "documents.jsonl", "w", encoding="utf-8", newline="\n") as f:
@@ -125,6 +142,7 @@ def write_index_files(tmp: Path, *, settings: Settings, segment: Segment, splitt
     for name, spec in INDEX_ARRAYS.items():
         _write_npy(tmp / f"{name}.npy", np.asarray(arrays[name], dtype=spec.dtype))
     files = ["documents.jsonl", "vocabulary.json", *(f"{n}.npy" for n in INDEX_ARRAYS)]
+    section_sizes = _write_sections(tmp, segment, settings, files) if with_sections else {}
     for name in _TABLES:
         value, loaded = getattr(settings, name), getattr(tables, name)
         if isinstance(value, str) and value != "auto" and loaded is not None:
@@ -144,7 +162,7 @@ def write_index_files(tmp: Path, *, settings: Settings, segment: Segment, splitt
         "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "spasmqa_version": _version,
         "settings": settings.as_dict(),
         "sizes": {"documents": len(table.documents), "passages": table.n_passages, "units": table.n_units,
-                  "terms": len(index.terms_)},
+                  "terms": len(index.terms_), **section_sizes},
         "files": {},
     }
     for name in files:
@@ -154,6 +172,25 @@ def write_index_files(tmp: Path, *, settings: Settings, segment: Segment, splitt
     manifest["manifest_sha256"] = _manifest_digest(manifest)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return manifest
+
+
+def _write_sections(tmp: Path, segment: Segment, settings: Settings, files: list[str]) -> dict[str, int]:
+    """The page field's sections (:mod:`spasmqa.fields`), so that a load need not analyse them."""
+    if settings.unit != "passage":
+        return {}
+    sections = sections_of(segment, field_analyzer(settings))
+    if sections.index is None:
+        return {}
+    counts = sections.index.counts_
+    (tmp / "sections.json").write_text(json.dumps({"labels": [list(lab) for lab in sections.labels],
+                                                   "terms": sections.index.terms_}, ensure_ascii=False),
+                                       encoding="utf-8")
+    arrays = {"occ_section": sections.occ_section, "section_counts_indptr": counts.indptr,
+              "section_counts_indices": counts.indices, "section_counts_data": counts.data}
+    for name, spec in SECTION_ARRAYS.items():
+        _write_npy(tmp / f"{name}.npy", np.asarray(arrays[name], dtype=spec.dtype))
+    files += ["sections.json", *(f"{n}.npy" for n in SECTION_ARRAYS)]
+    return {"sections": len(sections.labels), "section_terms": len(sections.index.terms_)}
 
 
 def make_way(target: Path, *, overwrite: bool, is_ours: Any) -> None:
@@ -228,6 +265,10 @@ def _check_manifest(manifest: Any, where: Path) -> dict[str, Any]:
                else {"documents.jsonl", "vocabulary.json", "counts.npz", "passages.npz"})
     required = set(allowed)
     allowed |= {"punkt.json", "synonyms.json", "intents.json"}
+    section_files = {"sections.json", *(f"{n}.npy" for n in SECTION_ARRAYS)} if version >= 3 else set()
+    if section_files & set(files):  # the page field's sections: all of their files or none
+        required |= section_files
+    allowed |= section_files
     for name in sorted(set(files) - allowed):
         raise IndexFormatError(f"{where}: lists an unexpected file {name!r}")
     for name in sorted(required - set(files)):
@@ -320,6 +361,10 @@ def read_index_snapshot(snap: Snapshot, root: Path, *, mmap: bool,
             raise IndexFormatError(f"{mpath}: punkt='train' but the index carries no punkt.json")
         splitter.tokenizer_ = parse_punkt(data("punkt.json"), root / "punkt.json")
     segment = segment_from_arrays(arrays, terms, corpus, settings, sizes, root, stats=stats)
+    if "sections.json" in files:
+        parsed = parse_json(data("sections.json"), name=root / "sections.json", max_depth=4)
+        cache_sections(segment, sections_from_arrays(parsed, {n: data(f"{n}.npy") for n in SECTION_ARRAYS},
+                                                     sizes, root))
     loaded = LoadedIndex(settings=settings, corpus=corpus, splitter=splitter, segment=segment, tables=Tables(**tables))
     return loaded, manifest, _sha256(raw_manifest)
 

@@ -20,13 +20,15 @@ from .answer import normalize_text
 from .build import Segment
 from .corpus import Corpus, Document
 from .errors import IndexFormatError
+from .fields import Sections
 from .index import CollectionStats, TermIndex
 from .safearrays import ArraySpec, check_csr, parse_npy, parse_npz
 from .safeio import parse_json, parse_jsonl
 from .settings import Settings
 from .table import OCCURRENCE_SCHEMA, PassageTable
 
-__all__ = ["INDEX_ARRAYS", "legacy_arrays", "parse_documents", "parse_punkt", "segment_from_arrays"]
+__all__ = ["INDEX_ARRAYS", "SECTION_ARRAYS", "legacy_arrays", "parse_documents", "parse_punkt",
+           "sections_from_arrays", "segment_from_arrays"]
 
 #: The arrays of a format-3 index, one ``.npy`` file each.
 INDEX_ARRAYS: dict[str, ArraySpec] = {
@@ -37,6 +39,14 @@ INDEX_ARRAYS: dict[str, ArraySpec] = {
     "unit_first_occ": ArraySpec(np.int64),
 }
 
+
+#: The page field's sections (optional: indexes saved before them derive them on load).
+SECTION_ARRAYS: dict[str, ArraySpec] = {
+    "occ_section": ArraySpec(np.int64),
+    "section_counts_indptr": ArraySpec(np.int64),
+    "section_counts_indices": ArraySpec(np.int32),
+    "section_counts_data": ArraySpec(np.int32),
+}
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
@@ -118,7 +128,8 @@ def legacy_arrays(counts: Any, passages: Any, root: Path, sizes: dict[str, int])
 
 def _array(arrays: dict[str, Any], name: str, root: Path, length: int) -> np.ndarray:
     value = arrays[name]
-    arr = value if isinstance(value, np.ndarray) else parse_npy(value, INDEX_ARRAYS[name], name=root / f"{name}.npy")
+    spec = INDEX_ARRAYS[name] if name in INDEX_ARRAYS else SECTION_ARRAYS[name]
+    arr = value if isinstance(value, np.ndarray) else parse_npy(value, spec, name=root / f"{name}.npy")
     if arr.ndim != 1 or len(arr) != length:
         raise _fail(root / f"{name}.npy", f"has {arr.size} values, the manifest's sizes call for {length}")
     return arr
@@ -186,3 +197,32 @@ def _check_occurrences(occ: dict[str, np.ndarray], first: np.ndarray, docs: list
         b = docs[doc[f]].text[start[f]:end[f]]
         if len(a.split()) != len(b.split()) or normalize_text(a) != normalize_text(b):
             raise _fail(where, f"passage {o} is listed as a copy of unit {int(unit[o])} but its text differs")
+
+
+def sections_from_arrays(parsed: Any, arrays: dict[str, Any], sizes: dict[str, int], root: Path) -> Sections:
+    """The page field's sections of a saved index (``sections.json`` and its arrays), checked
+    against the manifest's sizes and each other."""
+    where = root / "sections.json"
+    n_sections, n_terms, n_occ = sizes.get("sections"), sizes.get("section_terms"), sizes["passages"]
+    if not isinstance(n_sections, int) or not isinstance(n_terms, int) or n_sections < 1 or n_terms < 0:
+        raise _fail(root / "manifest.json", "sizes must give 'sections' and 'section_terms' with sections.json")
+    if not isinstance(parsed, dict) or set(parsed) != {"labels", "terms"}:
+        raise _fail(where, "must be an object with 'labels' and 'terms'")
+    labels, terms = parsed["labels"], parsed["terms"]
+    if not isinstance(labels, list) or len(labels) != n_sections or not all(
+            isinstance(lab, list) and lab and all(isinstance(x, str) for x in lab) for lab in labels):
+        raise _fail(where, f"labels must be {n_sections} non-empty lists of strings")
+    if not isinstance(terms, list) or len(terms) != n_terms or not all(isinstance(t, str) for t in terms) \
+            or len(set(terms)) != n_terms:
+        raise _fail(where, f"terms must be {n_terms} distinct strings")
+    occ_section = _array(arrays, "occ_section", root, n_occ)
+    if len(occ_section) and (int(occ_section.min()) < -1 or int(occ_section.max()) >= n_sections):
+        raise _fail(root / "occ_section.npy", f"section numbers must lie in -1..{n_sections - 1}")
+    indptr = _array(arrays, "section_counts_indptr", root, n_terms + 1)
+    nnz = int(indptr[-1]) if len(indptr) and 0 <= int(indptr[-1]) < 2**40 else -1
+    indices = _array(arrays, "section_counts_indices", root, max(nnz, 0))
+    data = _array(arrays, "section_counts_data", root, max(nnz, 0))
+    check_csr(indptr, indices, data, (n_terms, n_sections), what=str(root / "section_counts_*.npy"))
+    counts = sp.csr_matrix((data, indices, indptr), shape=(n_terms, n_sections), copy=False)
+    index = TermIndex().set_counts({t: i for i, t in enumerate(terms)}, counts, None)
+    return Sections(np.asarray(occ_section), [tuple(lab) for lab in labels], index)
