@@ -25,6 +25,7 @@ derives them on load.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -116,22 +117,31 @@ class Sections:
             out[units[lo:hi]] += wt * data[lo:hi].astype(np.float64)
         return out
 
+    @functools.cached_property
+    def _section_occ(self) -> tuple[np.ndarray, np.ndarray]:
+        """Occurrences by section (CSR: ``indptr`` over sections, occurrence numbers ascending)."""
+        has = np.flatnonzero(self.occ_section >= 0)
+        order = has[np.argsort(self.occ_section[has], kind="stable")]
+        indptr = np.zeros(len(self.labels) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.occ_section[has], minlength=len(self.labels)), out=indptr[1:])
+        return indptr, order
+
     def places(self, table: PassageTable, units: np.ndarray, section_scores: np.ndarray, weight: float,
                doc_mask: np.ndarray | None = None) -> PlaceScores:
         """The field bonus of every place of ``units`` (ascending, each scored by the
-        question's own terms) whose section the question scored."""
-        if weight <= 0 or len(units) == 0 or not (section_scores > 0).any():
+        question's own terms) whose section the question scored. Found from the scored
+        sections (few) rather than from the scored units (often many)."""
+        if weight <= 0 or len(units) == 0:
             return NO_PLACES
-        # A unit found once (most) has its one place at its first occurrence.
-        counts = table.unit_occ_indptr[units + 1] - table.unit_occ_indptr[units]
-        single = counts == 1
-        occ = table.unit_first_occ[units[single]]
-        if not single.all():
-            pos, _ = row_positions(table.unit_occ_indptr, units[~single])
-            occ = np.concatenate([occ, table.unit_occ[pos]])
-        sec = self.occ_section[occ]
-        keep = sec >= 0
-        keep[keep] = section_scores[sec[keep]] > 0
+        scored_sections = np.flatnonzero(section_scores > 0)
+        if len(scored_sections) == 0:
+            return NO_PLACES
+        indptr, by_section = self._section_occ
+        pos, _ = row_positions(indptr, scored_sections)
+        occ = by_section[pos]
+        scored = np.zeros(table.n_units, dtype=bool)
+        scored[units] = True
+        keep = scored[table.occ_unit[occ]]
         if doc_mask is not None:
             keep &= doc_mask[table.occ_doc[occ]]
         occ = occ[keep]
