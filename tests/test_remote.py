@@ -97,3 +97,13 @@ def test_a_sharded_build_at_a_url_then_loaded(memfs, qa):
     with pytest.raises(FileExistsError):
         build_sharded_serial(list(corpus.values()), index_options(settings, splitter), settings,
                              "memory://bucket/sharded", shards=2)
+
+
+def test_files_read_on_workers_build_at_a_url(memfs, tmp_path, qa):
+    distributed = pytest.importorskip("distributed")
+    # Worker threads in this process share the in-memory file system with the test.
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            distributed.Client(cluster, set_as_default=False) as client:
+        out = spasmqa.build_sharded_index(None, "memory://bucket/fromfiles", shards=3, client=client)
+    assert out == "memory://bucket/fromfiles" and memfs.exists("/bucket/fromfiles/shard-00002/manifest.json")
+    same(qa.ask_many(QUESTIONS), QA.load("memory://bucket/fromfiles").ask_many(QUESTIONS))
