@@ -286,18 +286,26 @@ def load_entries(entries: Sequence[FileEntry], *, split: SplitMode, text_extensi
     return [load_entry(e, split=split, text_extensions=text_extensions, strict=strict) for e in entries]
 
 
-def finish_corpus(loaded: Sequence[_FileLoad | LoadProblem]) -> Corpus:
-    """The corpus of loaded entries (in order): clashing record ids qualified, problems listed, one warning."""
+def sort_loaded(loaded: Sequence[_FileLoad | LoadProblem]) -> tuple[list[LoadProblem], list[tuple[int, _FileLoad]]]:
+    """The problems of loaded entries, in order (skipped files; loaded files whose name was
+    repaired), and the files that loaded with their positions."""
     problems: list[LoadProblem] = []
-    loads: list[_FileLoad] = []
-    for item in loaded:
+    kept: list[tuple[int, _FileLoad]] = []
+    for i, item in enumerate(loaded):
         if isinstance(item, LoadProblem):
             problems.append(item)
             continue
         if item.repaired_name:
             problems.append(LoadProblem(item.shown, "file name is not valid UTF-8; shown with U+FFFD",
                                         "undecodable file name", "repaired"))
-        loads.append(item)
+        kept.append((i, item))
+    return problems, kept
+
+
+def finish_corpus(loaded: Sequence[_FileLoad | LoadProblem]) -> Corpus:
+    """The corpus of loaded entries (in order): clashing record ids qualified, problems listed, one warning."""
+    problems, kept = sort_loaded(loaded)
+    loads = [load for _, load in kept]
     corpus = Corpus()
     corpus.problems.extend(problems)
     _qualify_clashing_record_ids(loads, corpus.problems)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from .documents import Document, SplitMode
-from .loading import FileEntry, _FileLoad, _load_file, clashing_ids, load_entry
+from .loading import FileEntry, _FileLoad, _load_file, clashing_ids, load_entry, sort_loaded
 from .problems import LoadProblem, _Fixer, _LoadError
 from .readers import _jsonl_documents
 
@@ -295,21 +295,12 @@ def settle(partitions: Sequence[Sequence[Piece]], reports_: Sequence[Sequence[Pi
         problems = _merged_surrogates(entry, reps) if ranged else reps[0].problems
         return _FileLoad([], reps[0].records, entry.name, problems)
 
-    problems: list[LoadProblem] = []
-    kept: list[int] = []
-    loads: list[tuple[int, _FileLoad]] = []
-    for slot in sorted(entries):
-        entry = entries[slot]
-        item = load_entry(entry, split=split, text_extensions=text_extensions, strict=strict,
-                          read=lambda e, s=slot: replay(e, s))
-        if isinstance(item, LoadProblem):
-            problems.append(item)
-            continue
-        if item.repaired_name:
-            problems.append(LoadProblem(item.shown, "file name is not valid UTF-8; shown with U+FFFD",
-                                        "undecodable file name", "repaired"))
-        kept.append(slot)
-        loads.append((slot, item))
+    slots = sorted(entries)
+    loaded = [load_entry(entries[slot], split=split, text_extensions=text_extensions, strict=strict,
+                         read=lambda e, s=slot: replay(e, s)) for slot in slots]
+    problems, done = sort_loaded(loaded)
+    kept = [slots[i] for i, _ in done]
+    loads = [(slots[i], load) for i, load in done]
     ids = {slot: [i for _, r in by_slot[slot] for i in r.ids] for slot in kept}
     records = {slot: load.records for slot, load in loads}
     clashing = clashing_ids([ids[s] for s in kept]) if len(kept) > 1 else set()
