@@ -19,9 +19,10 @@
   started before the clock starts (its start time is reported apart); the
   workers' first import of spasmqa and nltk is inside the clock. Each build
   runs in its own fresh process.
-* **Peak memory**: the RSS of every Dask worker process, polled every 50 ms
-  with psutil during the build, and the client process's peak (``VmHWM``;
-  a ``LocalCluster``'s scheduler runs in the client process).
+* **Peak memory**: the peak RSS (the kernel's high-water mark, ``VmHWM``)
+  of every Dask worker process (started fresh before each build) and of
+  the client process (a ``LocalCluster``'s scheduler runs in it); nothing
+  polls during the build.
 * **Where the time goes**: the workers' task stream (compute time per task
   kind: read, apply the load decisions, map, summarize, count, write) and
   the transfers between workers.
@@ -47,7 +48,6 @@ import os
 import platform
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -145,38 +145,35 @@ def exactness(scifact: str, shards: int, workers: int) -> dict:
 
 
 # -- build ----------------------------------------------------------------------
-class _Poller(threading.Thread):
-    """Peak RSS (MB) of some processes, polled."""
+class _Poller:
+    """Peak RSS (MB) and CPU time of some processes, from the kernel: the high-water mark
+    (``VmHWM``) and CPU times read before and after, so nothing runs beside the build (a
+    polling thread in the client took CPU from the workers on this 2-core machine)."""
 
-    def __init__(self, pids: list[int], interval: float = 0.05) -> None:
-        super().__init__(daemon=True)
+    def __init__(self, pids: list[int]) -> None:
         import psutil
 
         self.procs = {pid: psutil.Process(pid) for pid in pids}
-        self.peak = {pid: p.memory_info().rss / 2**20 for pid, p in self.procs.items()}
+        self.start_rss = {pid: p.memory_info().rss / 2**20 for pid, p in self.procs.items()}
         self.cpu0 = {pid: sum(p.cpu_times()[:2]) for pid, p in self.procs.items()}
+        self.peak: dict[int, float] = {}
         self.cpu_s: dict[int, float] = {}
-        self.start_rss = dict(self.peak)
-        self.interval = interval
-        self._stop_event = threading.Event()
 
-    def run(self) -> None:
-        while not self._stop_event.is_set():
-            self.sample()
-            self._stop_event.wait(self.interval)
-
-    def sample(self) -> None:
-        for pid, p in self.procs.items():
-            try:
-                self.peak[pid] = max(self.peak[pid], p.memory_info().rss / 2**20)
-            except Exception:  # a worker that went away
-                pass
+    def start(self) -> None:
+        pass
 
     def stop(self) -> None:
-        self._stop_event.set()
-        self.join()
-        self.sample()
-        self.cpu_s = {pid: sum(p.cpu_times()[:2]) - self.cpu0[pid] for pid, p in self.procs.items()}
+        for pid, p in self.procs.items():
+            self.peak[pid] = _vm_hwm_mb(pid)
+            self.cpu_s[pid] = sum(p.cpu_times()[:2]) - self.cpu0[pid]
+
+
+def _vm_hwm_mb(pid: int) -> float:
+    """A process's peak resident set size so far (Linux ``VmHWM``), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _task_profile(stream: list[dict]) -> dict:
