@@ -139,12 +139,15 @@ class Sections:
         indptr, by_section = self._section_occ
         pos, _ = row_positions(indptr, scored_sections)
         occ = by_section[pos]
-        scored = np.zeros(table.n_units, dtype=bool)
-        scored[units] = True
-        keep = scored[table.occ_unit[occ]]
+        occ_unit = table.occ_unit[occ]
+        at = np.minimum(np.searchsorted(units, occ_unit), len(units) - 1)  # ``units`` is ascending
+        return self.place_scores(table, occ[units[at] == occ_unit], section_scores, weight, doc_mask)
+
+    def place_scores(self, table: PassageTable, occ: np.ndarray, section_scores: np.ndarray, weight: float,
+                     doc_mask: np.ndarray | None = None) -> PlaceScores:
+        """The field bonus of the places ``occ`` (any order) that pass ``doc_mask``."""
         if doc_mask is not None:
-            keep &= doc_mask[table.occ_doc[occ]]
-        occ = occ[keep]
+            occ = occ[doc_mask[table.occ_doc[occ]]]
         if len(occ) == 0:
             return NO_PLACES
         occ = np.sort(occ)

@@ -74,14 +74,22 @@ def _per_document(units: np.ndarray, base: np.ndarray, places: PlaceScores, u2d:
         # The best passage of a document is its best pair (whatever the unit); without places each
         # (document, unit) pair is unique and a stable sort by document keeps the units in order.
         order = np.argsort(pair_doc, kind="stable")
-        docs, vals = pair_doc[order], pair_val[order]
-        starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
-        return docs[starts], (np.maximum if how == "max" else np.add).reduceat(vals, starts)
-    # Per (document, unit): the best place; then per document: the sum over units.
+        return _reduce_by_document(pair_doc[order], pair_val[order], how)
+    return aggregate_pairs(pair_unit, pair_doc, pair_val, how)
+
+
+def aggregate_pairs(pair_unit: np.ndarray, pair_doc: np.ndarray, pair_val: np.ndarray,
+                    how: str) -> tuple[np.ndarray, np.ndarray]:
+    """The general aggregation of (unit, document, score) pairs: per (document, unit) the best
+    pair, then per document the max or the sum over units (documents ascending)."""
     order = np.lexsort((-pair_val, pair_unit, pair_doc))
     pair_unit, pair_doc, pair_val = pair_unit[order], pair_doc[order], pair_val[order]
     first = np.r_[True, (pair_doc[1:] != pair_doc[:-1]) | (pair_unit[1:] != pair_unit[:-1])]
-    docs, vals = pair_doc[first], pair_val[first]
+    return _reduce_by_document(pair_doc[first], pair_val[first], how)
+
+
+def _reduce_by_document(docs: np.ndarray, vals: np.ndarray, how: str) -> tuple[np.ndarray, np.ndarray]:
+    """Max or sum of ``vals`` per run of equal ``docs`` (sorted by document)."""
     starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
     return docs[starts], (np.maximum if how == "max" else np.add).reduceat(vals, starts)
 

@@ -15,9 +15,9 @@ its partition, keeps the documents, and maps them where they are:
    ``load_corpus``'s, go through the map of :mod:`spasmqa.shards`, whose
    reduce and writes follow unchanged.
 
-The index equals that of ``build_corpus_sharded(load_corpus(paths), ...)``
-byte for byte in its arrays (partitions may be cut elsewhere: the answers
-are the same for any partitioning). Files must be at the same paths on every
+Shards are cut where a build of the same documents loaded here cuts them,
+so the index equals that of ``build_corpus_sharded(load_corpus(paths), ...)``
+byte for byte (tested). Files must be at the same paths on every
 worker (a shared file system). Settings that need the corpus's text here
 (Punkt trained on the corpus: ``punkt="train"`` or a language other than
 English) load it here instead.
@@ -44,13 +44,17 @@ from .parts import index_options, resolve_settings_for
 from .passages import SentenceSplitter
 from .resources import default_corpus_path
 from .settings import Settings
-from .shards import MapResult, _check_shards, _map_task, build_corpus_sharded, chunk_bounds, write_sharded
+from .shards import (
+    MapResult,
+    _check_shards,
+    _identity,
+    _map_task,
+    build_corpus_sharded,
+    chunk_bounds,
+    write_sharded,
+)
 
 __all__ = ["build_paths_sharded", "build_sharded_index"]
-
-
-def _apply(pieces: Sequence[Piece], loads: Any, settlement: Settlement) -> list[Document]:
-    return apply_settlement(pieces, loads, settlement)
 
 
 def _slice(docs: list[Document], lo: int, hi: int) -> list[Document]:
@@ -78,10 +82,6 @@ def _concat_and_map(docs: list[Document], ready: Sequence[bool], options: IndexO
     before every shard's documents are where they are mapped (a worker busy mapping serves transfers
     slowly: its map holds the GIL)."""
     return _map_task(docs, options, map_fn)
-
-
-def _identity(x: Any) -> Any:
-    return x
 
 
 def build_paths_sharded(paths: Any, out: str | os.PathLike, *, shards: int, settings: Settings,
@@ -134,7 +134,7 @@ def build_paths_sharded(paths: Any, out: str | os.PathLike, *, shards: int, sett
                     has_text.extend(r.has_text)
         bounds = chunk_bounds(np.asarray(lengths, dtype=np.int64), np.asarray(has_text, dtype=bool), shards)
         shared = runner.submit(_identity, settlement)
-        docs = [runner.submit(_apply, p, x, shared) if n else None
+        docs = [runner.submit(apply_settlement, p, x, shared) if n else None
                 for p, x, n in zip(partitions, loads, settlement.counts)]
         starts = np.concatenate([[0], np.cumsum(settlement.counts)])
         punkt.result()

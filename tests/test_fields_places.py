@@ -1,4 +1,5 @@
-"""The page field's places, found from the scored sections, equal the reference found from the scored units."""
+"""The page field's places, found from the scored sections, equal the reference found from the scored units
+(the former implementation; both end in ``Sections.place_scores``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spasmqa import QA
-from spasmqa.context import NO_PLACES, PlaceScores
+from spasmqa.context import NO_PLACES
 from spasmqa.counts import row_positions
 from spasmqa.fields import sections_of
 from spasmqa.parts import field_analyzer
@@ -28,13 +29,7 @@ def reference_places(sections, table, units, section_scores, weight, doc_mask=No
     sec = sections.occ_section[occ]
     keep = sec >= 0
     keep[keep] = section_scores[sec[keep]] > 0
-    if doc_mask is not None:
-        keep &= doc_mask[table.occ_doc[occ]]
-    occ = occ[keep]
-    if len(occ) == 0:
-        return NO_PLACES
-    occ = np.sort(occ)
-    return PlaceScores(occ, table.occ_unit[occ].astype(np.int64), weight * section_scores[sections.occ_section[occ]])
+    return sections.place_scores(table, occ[keep], section_scores, weight, doc_mask)
 
 
 @pytest.fixture(scope="module")

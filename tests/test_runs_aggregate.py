@@ -1,9 +1,10 @@
 """Document-level aggregation of passage scores: the fast paths equal the reference sort.
 
-The reference is the general path (best place per (document, unit) by a
-three-key sort, then max or sum per document); ``runs._per_document`` takes
-a single sort by document when the aggregate is "max" or no place has a
-bonus. Scores must be identical, not close.
+The reference builds the (unit, document, score) pairs on its own and
+aggregates them with the general path (``runs.aggregate_pairs``: best place
+per (document, unit) by a three-key sort, then max or sum per document);
+``runs._per_document`` takes a single sort by document when the aggregate
+is "max" or no place has a bonus. Scores must be identical, not close.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spasmqa.context import PlaceScores
-from spasmqa.runs import _own, _per_document
+from spasmqa.runs import _own, _per_document, aggregate_pairs
 
 
 def reference(units, base, places, u2d, occ_doc, how):
@@ -26,12 +27,7 @@ def reference(units, base, places, u2d, occ_doc, how):
     pair_val = np.concatenate([np.repeat(base, counts), _own(units, base, places.unit) + places.bonus])
     if len(pair_doc) == 0:
         return pair_doc, pair_val
-    order = np.lexsort((-pair_val, pair_unit, pair_doc))
-    pair_unit, pair_doc, pair_val = pair_unit[order], pair_doc[order], pair_val[order]
-    first = np.r_[True, (pair_doc[1:] != pair_doc[:-1]) | (pair_unit[1:] != pair_unit[:-1])]
-    docs, vals = pair_doc[first], pair_val[first]
-    starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
-    return docs[starts], (np.maximum if how == "max" else np.add).reduceat(vals, starts)
+    return aggregate_pairs(pair_unit, pair_doc, pair_val, how)
 
 
 @settings(max_examples=300, deadline=None)

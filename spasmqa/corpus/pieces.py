@@ -85,7 +85,7 @@ def _jsonl_cuts(path: Path, wanted: Sequence[int]) -> list[tuple[int, int]] | No
                 while pending and pending[0] < offset + len(block):
                     at = block.find(b"\n", max(pending[0] - offset, 0))
                     pending.pop(0)
-                    if at < 0 or offset + at + 1 >= offset + len(block) and not f.peek(1):
+                    if at < 0 or (at + 1 == len(block) and not f.peek(1)):
                         continue  # the last line: nothing after it to cut off
                     cut = offset + at + 1
                     if not cuts or cuts[-1][0] < cut:
