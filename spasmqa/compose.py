@@ -189,26 +189,33 @@ class Composer:
         """The :class:`Answer` for selected units; with a document mask (a
         filter), each passage is shown at its first place in a passing document."""
         table = self.table
+        units = [u for u, _, _ in picked]
+        shown = table.shown([table.first_occ_in(u, docs) for u in units])
+        sources = table.sources_of(units)
         passages = []
-        for rank, (u, score, dups) in enumerate(picked, start=1):
-            near = tuple(table.source(int(table.unit_first_occ[d])) for d in dups)
-            passages.append(self.passage(u, docs, rank=rank, score=score, near_duplicates=near,
-                                         sources=table.sources(u)))
+        for rank, ((u, score, ds), place, srcs) in enumerate(zip(picked, shown, sources), start=1):
+            near_duplicates = tuple(table.source(o) for o in table.unit_first_occ[ds].tolist()) if ds else ()
+            passages.append(self._passage(u, place, rank=rank, score=score, near_duplicates=near_duplicates,
+                                          sources=srcs))
         seen = self.seen_terms(table.first_occ_in(picked[0][0], docs)) if picked else set()
         return self.compose(question, terms, passages, seen)
 
     def passage(self, u: int, docs: np.ndarray | None, *, rank: int, score: float,
                 near_duplicates: tuple[Source, ...], sources: tuple[Source, ...]) -> Passage:
         """Unit ``u`` shown at its first place (in a passing document, with a filter)."""
+        place = self.table.shown([self.table.first_occ_in(u, docs)])[0]
+        return self._passage(u, place, rank=rank, score=score, near_duplicates=near_duplicates, sources=sources)
+
+    def _passage(self, u: int, place: tuple, *, rank: int, score: float, near_duplicates: tuple[Source, ...],
+                 sources: tuple[Source, ...]) -> Passage:
+        """The :class:`Passage` of unit ``u`` at ``place`` (from :meth:`PassageTable.shown`)."""
         table = self.table
-        o = table.first_occ_in(u, docs)
-        src = table.source(o)
-        doc = table.documents[table.occ_doc[o]]
+        d, src, is_fragment, is_heading, context = place
+        doc = table.documents[d]
         return Passage(
-            text=table.text(o), score=score, doc_id=src.doc_id, start=src.start, end=src.end,
-            sources=sources, rank=rank, id=table.unit_id(u),
-            is_fragment=bool(table.occ_fragment[o]), is_heading=bool(table.occ_heading[o]),
-            near_duplicates=near_duplicates, context=table.context(o), is_code=doc.kind == "code",
+            text=doc.text[src.start:src.end], score=score, doc_id=src.doc_id, start=src.start, end=src.end,
+            sources=sources, rank=rank, id=table.unit_id(u), is_fragment=is_fragment, is_heading=is_heading,
+            near_duplicates=near_duplicates, context=context, is_code=doc.kind == "code",
             line=doc.line_at(src.start) if doc.line_map else None, metadata=doc.metadata,
         )
 

@@ -119,7 +119,7 @@ class ContextPlaces:
         return len(self.occ)
 
     def reachable(self, units: np.ndarray) -> np.ndarray:
-        """Places whose heading or antecedent is among ``units`` (ascending, distinct)."""
+        """Places whose heading or antecedent is among ``units`` (distinct, any order); ascending."""
         if len(self.occ) == 0 or len(units) == 0:
             return _EMPTY
         units = units[self._is_source[units]]  # most scored units are nobody's heading or antecedent

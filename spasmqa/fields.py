@@ -143,6 +143,37 @@ class Sections:
         at = np.minimum(np.searchsorted(units, occ_unit), len(units) - 1)  # ``units`` is ascending
         return self.place_scores(table, occ[units[at] == occ_unit], section_scores, weight, doc_mask)
 
+    def unit_sections(self, table: PassageTable) -> np.ndarray:
+        """Per unit, the section of its only place (-1: none), or -2 for a unit
+        that occurs in several places (for :meth:`places_of_units`)."""
+        once = np.diff(table.unit_occ_indptr) == 1
+        return np.where(once, self.occ_section[table.unit_first_occ], -2)
+
+    def places_of_units(self, table: PassageTable, units: np.ndarray, unit_sections: np.ndarray,
+                        section_scores: np.ndarray, weight: float, doc_mask: np.ndarray | None = None
+                        ) -> PlaceScores:
+        """:meth:`places`, found from the scored ``units`` (any order) rather than from
+        the scored sections: per unit a lookup of its section (``unit_sections``,
+        from :meth:`unit_sections`), a walk over the places of the few units that
+        occur in several. The same places and bonuses, in no particular order."""
+        if weight <= 0 or len(units) == 0:
+            return NO_PLACES
+        sec = unit_sections[units]
+        once = units[sec >= 0]
+        occ = table.unit_first_occ[once][section_scores[sec[sec >= 0]] > 0]
+        several = units[sec == -2]
+        if len(several):
+            pos, _ = row_positions(table.unit_occ_indptr, several)
+            more = table.unit_occ[pos]
+            s = self.occ_section[more]
+            more = more[s >= 0]
+            occ = np.concatenate([occ, more[section_scores[self.occ_section[more]] > 0]])
+        if doc_mask is not None:
+            occ = occ[doc_mask[table.occ_doc[occ]]]
+        if len(occ) == 0:
+            return NO_PLACES
+        return PlaceScores(occ, table.occ_unit[occ].astype(np.int64), weight * section_scores[self.occ_section[occ]])
+
     def place_scores(self, table: PassageTable, occ: np.ndarray, section_scores: np.ndarray, weight: float,
                      doc_mask: np.ndarray | None = None) -> PlaceScores:
         """The field bonus of the places ``occ`` (any order) that pass ``doc_mask``."""

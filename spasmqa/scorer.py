@@ -13,7 +13,8 @@ Pseudo-relevance feedback (off by default) is delegated to the reference.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -38,6 +39,13 @@ def _sorted_sum(units: np.ndarray, vals: np.ndarray, reduce: np.ufunc) -> tuple[
     units, vals = units[order], vals[order]
     starts = np.flatnonzero(np.r_[True, units[1:] != units[:-1]])
     return units[starts], reduce.reduceat(vals, starts)
+
+
+def _parts(units: np.ndarray, scores: np.ndarray, context: PlaceScores, field: PlaceScores,
+           is_unit: Any) -> tuple[np.ndarray, np.ndarray, PlaceScores]:
+    """(units ascending, their own scores, every place's context plus field bonus)."""
+    order = np.argsort(units, kind="stable")
+    return units[order], scores[order], combine_places(context, field)
 
 
 def with_context(units: np.ndarray, scores: np.ndarray, places: PlaceScores) -> tuple[np.ndarray, np.ndarray]:
@@ -72,6 +80,7 @@ class Scorer:
         self._n = index.n_units
         self.places = self.reference.places
         self._local = threading.local()
+        self._sections_by_unit: np.ndarray | None = None
 
     def _buffers(self) -> tuple[np.ndarray, ...]:
         """Per-thread dense buffers, all zero (False) between questions."""
@@ -80,6 +89,23 @@ class Scorer:
             n = self._n
             b = (np.zeros(n, self._dtype), np.zeros(n, self._dtype), np.zeros(n, bool))
             self._local.buffers = b
+        return b
+
+    def _unit_sections(self) -> np.ndarray:
+        """:meth:`~spasmqa.fields.Sections.unit_sections` of the segment (made on first use)."""
+        got = self._sections_by_unit
+        if got is None:
+            assert self.reference.sections is not None
+            got = self._sections_by_unit = self.reference.sections.unit_sections(self.segment.table)
+        return got
+
+    def _bonus_buffers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-thread dense float64 buffers over places (occurrences) and over
+        units, all zero between questions (made on first use)."""
+        b = getattr(self._local, "bonus_buffers", None)
+        if b is None:
+            b = (np.zeros(self.segment.table.n_passages), np.zeros(self._n))
+            self._local.bonus_buffers = b
         return b
 
     # -- stages ----------------------------------------------------------
@@ -162,7 +188,12 @@ class Scorer:
             v = acc32[u].astype(np.float64)
             return v + cue32[u] if cue32 is not None else v
 
-        return self.places.bonuses(self.places.reachable(units), own, doc_mask)
+        places = self.places
+        # Places that no scored unit reaches get no bonus (unscored units' own
+        # scores are 0 in the buffers), so when the scored units outnumber the
+        # places it is cheaper to compute every place than to find the reached ones.
+        reached = np.arange(len(places)) if len(units) >= len(places) else places.reachable(units)
+        return places.bonuses(reached, own, doc_mask)
 
     @staticmethod
     def _mark(units: np.ndarray, seen: np.ndarray, touched: list[np.ndarray]) -> None:
@@ -176,7 +207,9 @@ class Scorer:
                   ) -> tuple[np.ndarray, np.ndarray]:
         """(units, scores) of every unit with a non-zero score; context flows only
         from places in documents ``doc_mask`` passes (a filter), if given."""
-        return with_context(*self.score_parts(terms, question, doc_mask))
+        if self.settings.prf:
+            return with_context(*self.score_parts(terms, question, doc_mask))
+        return self._score(terms, question, doc_mask, self._add_places)
 
     def score_parts(self, terms: Sequence[str], question: str | None = None, doc_mask: np.ndarray | None = None
                     ) -> tuple[np.ndarray, np.ndarray, PlaceScores]:
@@ -186,6 +219,43 @@ class Scorer:
             base, got = self.reference.place_scores(terms, question, doc_mask)
             units = np.flatnonzero(base)
             return units, base[units], got
+        return self._score(terms, question, doc_mask, _parts)
+
+    def _add_places(self, units: np.ndarray, scores: np.ndarray, context: PlaceScores, field: PlaceScores,
+                    is_unit: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`with_context` of :func:`~spasmqa.fields.combine_places`, in dense
+        buffers instead of sorts: per place its context plus field bonus, per unit
+        its best place's, added to its own score (the same floating-point
+        operations, so the same scores). ``is_unit(u)``: is ``u`` among ``units``."""
+        if len(field.occ) == 0 and len(context.occ) == 0:
+            return units, scores
+        if len(field.occ) == 0 or len(context.occ) == 0:
+            got = field if len(context.occ) == 0 else context  # places are distinct within each
+            unit, bonus = got.unit, got.bonus
+        else:
+            by_place, _ = self._bonus_buffers()
+            occ = np.concatenate([context.occ, field.occ])
+            by_place[context.occ] = context.bonus
+            by_place[field.occ] += field.bonus  # a place's context bonus, then its field bonus
+            unit, bonus = np.concatenate([context.unit, field.unit]), by_place[occ]
+            by_place[occ] = 0.0
+        _, best = self._bonus_buffers()
+        np.maximum.at(best, unit, bonus)
+        try:
+            scores = scores + best[units]  # + 0.0 where a unit has no place: the same score
+            extra = unit[~is_unit(unit)]  # units reached only through context
+            if len(extra) == 0:
+                return units, scores
+            extra = np.unique(extra)
+            return np.concatenate([units, extra]), np.concatenate([scores, best[extra]])
+        finally:
+            best[unit] = 0.0
+
+    def _score(self, terms: Sequence[str], question: str | None, doc_mask: np.ndarray | None,
+               finish: Callable[..., Any]) -> Any:
+        """The question's own scores and its places' bonuses, handed to
+        ``finish(units, scores, context, field, is_unit)`` while the dense
+        buffers still hold them (they are cleared on return)."""
         index = self.index
         tids, w64, own_norm = index.question_terms(terms)
         groups: Sequence = ()
@@ -209,7 +279,7 @@ class Scorer:
             # Cues count for a question that matches something in the
             # collection: a known term or synonym (see the reference).
             if len(tids) == 0 and not groups:
-                return _EMPTY_UNITS, np.zeros(0), NO_PLACES
+                return finish(_EMPTY_UNITS, np.zeros(0), NO_PLACES, NO_PLACES, None)
             if cues:
                 # Only for questions that matched something (checked above).
                 ctids, cw = self._extra_weights(cues, self._expansion_norm(own_norm, cues))
@@ -218,12 +288,20 @@ class Scorer:
                 scores = acc32[units].astype(np.float64) + cue32[units]
             else:
                 scores = acc32[units].astype(np.float64)
-            got = NO_PLACES
+            context = field = NO_PLACES
             if len(self.places):
-                got = self._place_bonuses(units, acc32, cue32 if cues else None, doc_mask)
-            if self.reference.sections is not None:
-                got = combine_places(got, self.reference.field_places(terms, units[scores > 0], doc_mask))
-            return units, scores, got
+                context = self._place_bonuses(units, acc32, cue32 if cues else None, doc_mask)
+            sections = self.reference.sections
+            if sections is not None and len(units):
+                field = sections.places_of_units(self.segment.table, units[scores > 0], self._unit_sections(),
+                                                 sections.scores(terms), self.settings.title_weight, doc_mask)
+            if dense:
+                def is_unit(u: np.ndarray) -> np.ndarray:
+                    return (acc32[u] != 0) | (cue32[u] != 0) if cues else acc32[u] != 0
+            else:
+                def is_unit(u: np.ndarray) -> np.ndarray:
+                    return seen[u]
+            return finish(units, scores, context, field, is_unit)
         finally:
             if dense:
                 acc32.fill(0)
@@ -237,10 +315,11 @@ class Scorer:
 
     @staticmethod
     def _units_in(acc: np.ndarray, touched: list[np.ndarray] | None, cues: np.ndarray | None = None) -> np.ndarray:
-        """The units scored so far, ascending."""
+        """The units scored so far, each once (in no particular order: nothing
+        downstream needs them sorted but :meth:`score_parts`, which sorts)."""
         if touched is None:
             return np.flatnonzero(acc) if cues is None else np.flatnonzero((acc != 0) | (cues != 0))
-        return np.sort(np.concatenate(touched)) if touched else _EMPTY_UNITS
+        return np.concatenate(touched) if touched else _EMPTY_UNITS
 
     def top(self, terms: Sequence[str], question: str | None, k: int,
             masks: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:

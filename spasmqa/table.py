@@ -155,6 +155,49 @@ class PassageTable:
         path = doc.heading_path(int(self.occ_start[o])) if doc.headings else ()
         return Context(before=before, after=after, heading=heading, title=doc.title, path=path)
 
+    def shown(self, occs: Sequence[int]) -> list[tuple[int, Source, bool, bool, Context]]:
+        """Per occurrence of ``occs``: (document number, :meth:`source`, is fragment,
+        is heading, :meth:`context`), the same values gathered from the arrays at
+        once (an answer shows a handful of passages; numpy scalars cost per item)."""
+        if len(occs) == 0:
+            return []
+        o = np.asarray(occs, dtype=np.int64)
+        n = self.n_passages
+        near = np.concatenate([o - 1, o + 1, o])
+        near = np.clip(near, 0, n - 1)
+        doc, start, end = self.occ_doc[near].tolist(), self.occ_start[near].tolist(), self.occ_end[near].tolist()
+        k = len(o)
+        heading_of = self.occ_heading_of[o].tolist()
+        flags = zip(self.occ_fragment[o].tolist(), self.occ_heading[o].tolist())
+        out = []
+        for i, (oi, (fragment, heading)) in enumerate(zip(o.tolist(), flags)):
+            j = 2 * k + i
+            d = doc[j]
+            text = self.documents[d].text
+            before = text[start[i]:end[i]] if oi > 0 and doc[i] == d else ""
+            after = text[start[k + i]:end[k + i]] if oi + 1 < n and doc[k + i] == d else ""
+            h = heading_of[i]
+            doc_ = self.documents[d]
+            ctx = Context(before=before, after=after, heading=self.text(h) if h >= 0 and h != oi else None,
+                          title=doc_.title, path=doc_.heading_path(start[j]) if doc_.headings else ())
+            out.append((d, Source(self.doc_ids[d], start[j], end[j]), bool(fragment), bool(heading), ctx))
+        return out
+
+    def sources_of(self, units: Sequence[int]) -> list[tuple[Source, ...]]:
+        """:meth:`sources` of each of ``units``, gathered at once."""
+        if len(units) == 0:
+            return []
+        u = np.asarray(units, dtype=np.int64)
+        lo, hi = self.unit_occ_indptr[u].tolist(), self.unit_occ_indptr[u + 1].tolist()
+        occs = self.unit_occ[np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)])]
+        doc, start, end = self.occ_doc[occs].tolist(), self.occ_start[occs].tolist(), self.occ_end[occs].tolist()
+        ids = self.doc_ids
+        out, at = [], 0
+        for a, b in zip(lo, hi):
+            out.append(tuple(Source(ids[doc[i]], start[i], end[i]) for i in range(at, at + b - a)))
+            at += b - a
+        return out
+
     def unit_docno(self, u: int, unit_kind: str) -> str:
         """The docno of a unit in a run: the doc_id of a document unit, else the passage id."""
         o = int(self.unit_first_occ[u])

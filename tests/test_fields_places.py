@@ -53,3 +53,29 @@ def test_places_from_sections_equal_places_from_units(techdocs, data, weight, ma
     assert got.occ.tolist() == want.occ.tolist()
     assert got.unit.tolist() == want.unit.tolist()
     assert got.bonus.tolist() == want.bonus.tolist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), weight=st.sampled_from([0.0, 0.35, 1.0]), masked=st.booleans())
+def test_places_from_units_in_any_order_equal_places_from_sections(techdocs, data, weight, masked):
+    """The fast path's lookup (``places_of_units``: per unit its section, units in
+    any order) gives the same places and bonuses as ``places``, up to order."""
+    table, sections = techdocs
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    units = np.flatnonzero(rng.random(table.n_units) < data.draw(st.sampled_from([0.0, 0.01, 0.2, 1.0])))
+    rng.shuffle(units)
+    scores = np.where(rng.random(len(sections)) < data.draw(st.sampled_from([0.0, 0.02, 0.5])),
+                      rng.random(len(sections)), 0.0)
+    doc_mask = rng.random(len(table.documents)) < 0.6 if masked else None
+    got = sections.places_of_units(table, units, sections.unit_sections(table), scores, weight, doc_mask)
+    want = sections.places(table, np.sort(units), scores, weight, doc_mask)
+    order = np.argsort(got.occ)
+    assert got.occ[order].tolist() == want.occ.tolist()
+    assert got.unit[order].tolist() == want.unit.tolist()
+    assert got.bonus[order].tolist() == want.bonus.tolist()
+
+
+def test_techdocs_has_units_in_several_places(techdocs):
+    """The test above covers the walk over a unit's places, not only the lookup."""
+    table, sections = techdocs
+    assert (sections.unit_sections(table) == -2).any()
