@@ -275,7 +275,6 @@ class Scorer:
                 acc32[su] += sv
                 if touched is not None:
                     self._mark(su, seen, touched)
-            units = self._units_in(acc32, touched)
             # Cues count for a question that matches something in the
             # collection: a known term or synonym (see the reference).
             if len(tids) == 0 and not groups:
@@ -287,6 +286,7 @@ class Scorer:
                 units = self._units_in(acc32, touched, cue32)
                 scores = acc32[units].astype(np.float64) + cue32[units]
             else:
+                units = self._units_in(acc32, touched)
                 scores = acc32[units].astype(np.float64)
             context = field = NO_PLACES
             if len(self.places):

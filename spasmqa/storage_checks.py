@@ -49,6 +49,10 @@ SECTION_ARRAYS: dict[str, ArraySpec] = {
 }
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Strict UTF-8 decoding rejects encoded surrogates, so a parsed JSON string
+# holds one only through a \uD800-\uDFFF escape: a file without such an
+# escape needs no per-string check.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _fail(where: Any, problem: str) -> IndexFormatError:
@@ -61,15 +65,17 @@ def parse_documents(data: Any, where: Path, n_docs: int) -> Corpus:
     if len(records) != n_docs:
         raise _fail(where, f"holds {len(records)} documents, the manifest says {n_docs}")
     corpus = Corpus()
+    escapes = _SURROGATE_ESCAPE.search(data) is not None
     for lineno, rec in enumerate(records, start=1):
         try:
             doc = Document.from_record(rec)
         except (TypeError, ValueError, KeyError, OverflowError) as exc:
             raise _fail(where, f"line {lineno} is not a valid document ({exc})") from None
-        strings = [doc.doc_id, doc.text, doc.title or "", doc.path or "",
-                   *(v for v in doc.metadata.values() if isinstance(v, str))]
-        if any(_SURROGATE.search(x) for x in strings):
-            raise _fail(where, f"line {lineno} holds invalid Unicode (a lone surrogate)")
+        if escapes:
+            strings = [doc.doc_id, doc.text, doc.title or "", doc.path or "",
+                       *(v for v in doc.metadata.values() if isinstance(v, str))]
+            if any(_SURROGATE.search(x) for x in strings):
+                raise _fail(where, f"line {lineno} holds invalid Unicode (a lone surrogate)")
         if doc.doc_id in corpus.documents:
             raise _fail(where, f"line {lineno} repeats doc_id {doc.doc_id!r}")
         corpus.add(doc)

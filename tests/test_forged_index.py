@@ -118,13 +118,27 @@ def test_truncated_and_extended_npy_files(idx):
 # -- JSON ------------------------------------------------------------------
 @pytest.mark.parametrize("payload", ["[" * 100_000 + "]" * 100_000, '{"doc_id": "a", "text": "x", "offset": 1e999}',
                                      '{"doc_id": "a", "text": "x", "offset": NaN}', '{"doc_id": 5, "text": "x"}',
-                                     '"just a string"', '{"doc_id": "a", "text": "\\ud800 lone"}'])
+                                     '"just a string"', '{"doc_id": "a", "text": "\\ud800 lone"}',
+                                     '{"doc_id": "a", "text": "a lone low half \\uDC00"}',
+                                     '{"doc_id": "a", "text": "x", "title": "\\uDBFF"}'])
 def test_forged_document_records_are_refused(idx, payload):
     lines = (idx / "documents.jsonl").read_text(encoding="utf-8").splitlines()
     lines[1] = payload
     (idx / "documents.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     resign(idx)
     _refused(idx, "documents.jsonl")
+
+
+def test_a_surrogate_pair_escape_is_a_valid_character(idx):
+    """Only lone halves are refused: an escaped pair decodes to one character."""
+    lines = (idx / "documents.jsonl").read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[1])
+    record["text"] += " A smile \U0001F600."  # after every span: the spans stay valid
+    lines[1] = json.dumps(record, ensure_ascii=True)
+    assert "\\ud83d\\ude00" in lines[1]
+    (idx / "documents.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    resign(idx)
+    assert QA.load(idx).corpus[record["doc_id"]].text.endswith("A smile \U0001F600.")
 
 
 @pytest.mark.parametrize("field,value", [
