@@ -159,20 +159,28 @@ class Sections:
         if weight <= 0 or len(units) == 0:
             return NO_PLACES
         sec = unit_sections[units]
-        once = units[sec >= 0]
-        occ = table.unit_first_occ[once][section_scores[sec[sec >= 0]] > 0]
+        # Scores with two leading zeros: -2 (several places) and -1 (no section) score nothing here.
+        padded = np.concatenate([[0.0, 0.0], section_scores])
+        got = padded[sec + 2]
+        hit = got > 0
+        unit, score = units[hit], got[hit]
+        occ = table.unit_first_occ[unit]  # a unit in one place: that place
         several = units[sec == -2]
         if len(several):
             pos, _ = row_positions(table.unit_occ_indptr, several)
             more = table.unit_occ[pos]
-            s = self.occ_section[more]
-            more = more[s >= 0]
-            occ = np.concatenate([occ, more[section_scores[self.occ_section[more]] > 0]])
+            more_sec = self.occ_section[more]
+            more_score = padded[more_sec + 2]
+            keep = more_score > 0
+            occ = np.concatenate([occ, more[keep]])
+            unit = np.concatenate([unit, table.occ_unit[more[keep]].astype(unit.dtype)])
+            score = np.concatenate([score, more_score[keep]])
         if doc_mask is not None:
-            occ = occ[doc_mask[table.occ_doc[occ]]]
+            keep = doc_mask[table.occ_doc[occ]]
+            occ, unit, score = occ[keep], unit[keep], score[keep]
         if len(occ) == 0:
             return NO_PLACES
-        return PlaceScores(occ, table.occ_unit[occ].astype(np.int64), weight * section_scores[self.occ_section[occ]])
+        return PlaceScores(occ, unit.astype(np.int64), weight * score)
 
     def place_scores(self, table: PassageTable, occ: np.ndarray, section_scores: np.ndarray, weight: float,
                      doc_mask: np.ndarray | None = None) -> PlaceScores:

@@ -15,7 +15,6 @@ import scipy.sparse as sp
 from .context import PlaceScores
 from .counts import row_positions
 from .errors import InputError, InputTypeError
-from .scorer import with_context
 from .topk import top_k
 from .validation import check_question
 
@@ -108,11 +107,11 @@ def search_scores(scorer: Scorer, table: PassageTable, terms: Sequence[str], tex
     """One query's (unit or document number, score) pairs, unranked."""
     how = "sum" if unit_kind == "document" else aggregate  # a document unit is one document
     doc_mask = None if masks is None else masks[0]
-    units, base, places = scorer.score_parts(terms, text, doc_mask)
     if level == "document":
+        units, base, places = scorer.score_parts(terms, text, doc_mask)
         u2d = table.unit_doc_matrix() if u2d is None else u2d
         return _per_document(units, base, places, u2d, table.occ_doc, how, doc_mask)
-    units, scores = with_context(units, base, places)
+    units, scores = scorer.score_one(terms, text, doc_mask)  # with_context(score_parts), in fewer steps
     if masks is not None:  # a metadata filter: passing units
         keep = masks[1][units]
         units, scores = units[keep], scores[keep]
