@@ -163,8 +163,7 @@ class PassageTable:
             return []
         o = np.asarray(occs, dtype=np.int64)
         n = self.n_passages
-        near = np.concatenate([o - 1, o + 1, o])
-        near = np.clip(near, 0, n - 1)
+        near = np.concatenate([np.maximum(o - 1, 0), np.minimum(o + 1, n - 1), o])
         doc, start, end = self.occ_doc[near].tolist(), self.occ_start[near].tolist(), self.occ_end[near].tolist()
         k = len(o)
         heading_of = self.occ_heading_of[o].tolist()

@@ -21,14 +21,16 @@ def top_k_rows(scores: sp.csr_matrix, k: int) -> list[tuple[np.ndarray, np.ndarr
 
 def top_k(cols: np.ndarray, vals: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Top ``k`` positive (column, value) pairs: value descending, then column ascending."""
-    keep = vals > 0
-    cols, vals = cols[keep], vals[keep]
-    if len(vals) > k:
+    n = len(vals)
+    if n > k:
         # Partial sort: take everything >= the k-th largest value so that
         # ties at the boundary are resolved by the tie rule, not by
-        # argpartition's arbitrary choice.
-        kth = np.partition(vals, len(vals) - k)[len(vals) - k]
-        sel = vals >= kth
-        cols, vals = cols[sel], vals[sel]
+        # argpartition's arbitrary choice. When fewer than k values are
+        # positive, the k-th largest is not, and the positives are all kept.
+        kth = np.partition(vals, n - k)[n - k]
+        sel = vals >= kth if kth > 0 else vals > 0
+    else:
+        sel = vals > 0
+    cols, vals = cols[sel], vals[sel]
     order = np.lexsort((cols, -vals))[:k]
     return cols[order].astype(np.int64), vals[order].astype(np.float64)
