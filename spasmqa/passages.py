@@ -65,7 +65,7 @@ _OPENERS = (
     "Some|The|A|An|When|If|How|What|Why|This|These|Those|They|It|You|Your|Most|Many|"
     "Although|While|Because|There|Common|Other"
 )
-_RUN_ON_HEADING = re.compile(rf"(?<=[a-z])\s+(?=(?:{_OPENERS})\s+[a-z])")
+_RUN_ON_HEADING = re.compile(rf"(?<=[a-z])\s+(?=(?:{_OPENERS})\s+[a-z][\w'’-]*\s+[a-z])")
 _ENUMERATOR = re.compile(r"^(?:\(?\d{1,3}[.)]|[a-zA-Z][.)]|[-*+])$")
 _LEADING_ENUMERATOR = re.compile(r"(?:\d{1,3}[.)]|[-*+])\s+(?=\S)")
 _WORD = re.compile(r"[^\W_]")
@@ -406,7 +406,8 @@ def _web_pieces(text: str, s: int, e: int) -> list[tuple[int, int, bool]]:
                 continue
             # 3. run-on heading: "Back spasm causes Some simple things ..."
             m = _RUN_ON_HEADING.search(text, ss, se)
-            if m and not heading and len(_WORDS.findall(text, ss, m.start())) <= 5 and m.start() > ss:
+            # A heading of one word is more likely a verb ("Let A be ...", "Compare A with ...").
+            if m and not heading and 2 <= len(_WORDS.findall(text, ss, m.start())) <= 5:
                 head = text[ss:m.start()]
                 if not any(ch in head for ch in ".,;:!?"):
                     pieces.append((ss, m.start(), True))

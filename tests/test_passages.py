@@ -1,5 +1,6 @@
 import string
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +37,14 @@ def test_dash_before_lower_case_does_not_split():
 def test_run_on_heading():
     spans = SentenceSplitter().split("Back spasm causes Some simple things cause spasms.")
     assert spans[0].heading and (spans[0].start, spans[0].end) == (0, 17)
+
+
+@pytest.mark.parametrize("sentence", ["Compare A with B now.", "We compare A vs. B here.", "Let A be a set.",
+                                      "Set The flag to on."])
+def test_a_capitalised_word_after_a_verb_is_no_run_on_heading(sentence):
+    """A run-on heading's sentence opens with a word and at least two lower-case
+    words ("Some simple things"); a lone "A" or "The" before a name does not."""
+    assert texts(sentence) == [sentence]
 
 
 def test_enumerators_are_dropped():
