@@ -101,7 +101,10 @@ def _unit_of(qa: QA, passage: Passage | Source) -> tuple[int, int]:
 
 def _term_detail(qa: QA, t: int, u: int) -> str:
     index = qa.index_
-    tf = int(index.counts_[t, u])
+    tf: Any = int(index.counts_[t, u])
+    expanded = getattr(index, "expanded_counts_", None)
+    if expanded is not None and float(expanded[t, u]) > tf:
+        tf = f"{tf} + {float(expanded[t, u]) - tf:.3f} from its {index.neighbours} nearest units (document expansion)"
     idf = float(index.idf_[t])
     if index.weighting == "bm25":
         return (f"tf={tf}, idf={idf:.3f}, length={index.unit_length_[u]:.0f} (average "

@@ -101,7 +101,8 @@ class Sections:
         """The same sections under other weighting parameters (no re-analysis)."""
         if self.index is None:
             return self
-        return Sections(self.occ_section, self.labels, self.index.reweighted(**weighting))
+        # Sections (titles, heading paths) are never expanded by neighbours.
+        return Sections(self.occ_section, self.labels, self.index.reweighted(**{**weighting, "neighbours": 0}))
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """Each section's score for a question's own terms (float64, dense over sections)."""

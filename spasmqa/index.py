@@ -24,11 +24,17 @@ import numpy as np
 import scipy.sparse as sp
 
 from .counts import column_sums, count_rows, stack_rows
+from .errors import InputError
 from .settings import Params, check_option
 from .topk import top_k, top_k_rows
-from .weighting import bm25_idf, bm25_tf, sublinear, tfidf_idf
+from .weighting import bm25_idf, bm25_tf, neighbour_counts, sublinear, tfidf_idf
 
-__all__ = ["CollectionStats", "QUERY_BLOCK", "TermIndex", "Weighting", "mean_norm", "top_k", "top_k_rows"]
+__all__ = ["CollectionStats", "MAX_NEIGHBOUR_UNITS", "QUERY_BLOCK", "TermIndex", "Weighting", "mean_norm", "top_k",
+           "top_k_rows"]
+
+#: Document expansion (``neighbours``) is quadratic in the number of units:
+#: beyond this many it is refused rather than left to run for hours.
+MAX_NEIGHBOUR_UNITS = 200_000
 
 Weighting = Literal["tfidf", "bm25"]
 QUERY_BLOCK = 256  # questions scored per sparse product; bounds memory
@@ -82,6 +88,13 @@ class TermIndex(Params):
         and ``pivot`` the mean norm (Singhal et al., 1996). 1.0 is cosine
         normalisation, exactly as scikit-learn; lower slopes penalise long
         units less; 0 applies no length normalisation.
+    neighbours, neighbour_weight : int, float, default=0, 0.75
+        Document expansion: units' counts gain their ``neighbours`` most
+        similar units' terms (see :func:`spasmqa.weighting.neighbour_counts`)
+        before weighting (kept as ``expanded_counts_``); BM25 lengths and
+        idf stay the units' own. ``postings_`` then holds more entries than
+        ``counts_``. 0 turns it off; refused beyond
+        :data:`MAX_NEIGHBOUR_UNITS` units.
     dtype : numpy dtype, default=numpy.float32
         Dtype of the stored weights.
 
@@ -116,6 +129,8 @@ class TermIndex(Params):
         b: float = 0.75,
         sublinear_tf: bool = False,
         pivot_slope: float = 1.0,
+        neighbours: int = 0,
+        neighbour_weight: float = 0.75,
         dtype: Any = np.float32,
     ) -> None:
         self.weighting = weighting
@@ -123,10 +138,12 @@ class TermIndex(Params):
         self.b = b
         self.sublinear_tf = sublinear_tf
         self.pivot_slope = pivot_slope
+        self.neighbours = neighbours
+        self.neighbour_weight = neighbour_weight
         self.dtype = dtype
 
     def _validate(self) -> None:
-        for name in ("weighting", "k1", "b", "sublinear_tf", "pivot_slope"):
+        for name in ("weighting", "k1", "b", "sublinear_tf", "pivot_slope", "neighbours", "neighbour_weight"):
             check_option(name, getattr(self, name))
 
     # -- building ---------------------------------------------------------
@@ -201,9 +218,10 @@ class TermIndex(Params):
         all shards for the collection's pivot."""
         return self._tfidf_weights(tfidf_idf(stats.doc_freq, stats.n_units), sublinear_tf)[1]
 
-    def _tfidf_weights(self, idf: np.ndarray, sublinear_tf: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(tf x idf per posting, each unit's L2 norm), in the index dtype."""
-        counts = self.counts_
+    def _tfidf_weights(self, idf: np.ndarray, sublinear_tf: bool | None = None,
+                       counts: sp.csr_matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(tf x idf per posting of ``counts`` (default: ``counts_``), each unit's L2 norm), in the index dtype."""
+        counts = self.counts_ if counts is None else counts
         dtype = np.dtype(self.dtype)
         data = counts.data.astype(dtype)  # tf
         if self.sublinear_tf if sublinear_tf is None else sublinear_tf:
@@ -237,10 +255,19 @@ class TermIndex(Params):
         # weight matrix shares its index arrays with the count matrix.
         counts, stats = self.counts_, self.stats_
         dtype = np.dtype(self.dtype)
+        self.expanded_counts_ = None
+        if self.neighbours > 0:
+            if stats.n_units > MAX_NEIGHBOUR_UNITS:
+                raise InputError(f"neighbours (document expansion) compares every unit with every other; "
+                                 f"this index has {stats.n_units:,} units, more than the limit of "
+                                 f"{MAX_NEIGHBOUR_UNITS:,}: set neighbours=0")
+            counts = self.expanded_counts_ = neighbour_counts(
+                counts, self.unit_length_, tfidf_idf(stats.doc_freq, stats.n_units), self.neighbours,
+                self.neighbour_weight)
         postings_per_term = np.diff(counts.indptr)
         if self.weighting == "tfidf":
             self.idf_ = tfidf_idf(stats.doc_freq, stats.n_units)
-            data, norms = self._tfidf_weights(self.idf_)
+            data, norms = self._tfidf_weights(self.idf_, counts=counts)
             self.unit_norm_ = norms  # before pivoting (replaced below, not changed in place)
             if self.pivot_slope < 1.0:
                 # Pivoted normalisation (Singhal et al. 1996): divide by a

@@ -10,6 +10,7 @@ from .analysis import Analyzer
 from .build import Segment
 from .compose import Composer
 from .corpus import Corpus
+from .errors import InputError
 from .expansion import Expander, Tables
 from .index import TermIndex
 from .parallel import IndexOptions
@@ -106,9 +107,17 @@ class Parts:
 
 
 
+def refuse_expansion(neighbours: int) -> None:
+    """Document expansion (``neighbours``) needs every unit in one segment: a sharded index cannot use it."""
+    if neighbours:
+        raise InputError("neighbours (document expansion) compares every unit with every other, which a sharded "
+                         "index cannot do: build without shards or set neighbours=0")
+
+
 def weighting_of(settings: Settings) -> dict[str, Any]:
     return {"weighting": settings.weighting, "k1": settings.k1, "b": settings.b,
-            "sublinear_tf": settings.sublinear_tf, "pivot_slope": settings.pivot_slope}
+            "sublinear_tf": settings.sublinear_tf, "pivot_slope": settings.pivot_slope,
+            "neighbours": settings.neighbours, "neighbour_weight": settings.neighbour_weight}
 
 
 def term_index(settings: Settings) -> TermIndex:

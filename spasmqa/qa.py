@@ -121,6 +121,8 @@ class QA(Views):
     @classmethod
     def _from_shards(cls, settings: Settings, corpus: Corpus, splitter: SentenceSplitter,
                      shards: ShardedParts) -> QA:
+        if settings.neighbours:
+            raise InputError("neighbours (document expansion) is not available for a sharded index")
         qa = cls.__new__(cls)
         qa.settings, qa.corpus, qa.splitter_, qa.tables_ = settings, corpus, splitter, shards.tables
         qa.analyzer_ = analyzer_for(settings)

@@ -86,6 +86,8 @@ RULES: dict[str, Rule] = {
     "title_weight": Rule("number", 0.0, 1000.0),
     "proximity_weight": Rule("number", 0.0, 1000.0),
     "proximity_window": Rule("int", 1, 1000),
+    "neighbours": Rule("int", 0, 1000),
+    "neighbour_weight": Rule("number", 0.0, 1000.0),
 }
 
 #: Options fixed when an index is built (splitting and analysis).
@@ -299,6 +301,21 @@ class Settings:
     proximity_window : int, default=3
         How many analysed terms apart a question's adjacent pair may be (in
         either order) and still count as near.
+    neighbours : int, default=0
+        Document expansion (cluster smoothing; :func:`spasmqa.weighting.neighbour_counts`):
+        each unit's term counts gain, at ``neighbour_weight`` times its own
+        length, the term distribution of its ``neighbours`` most similar
+        units (cosine of tf-idf vectors), so a unit also matches words its
+        close neighbours use. BM25's lengths and every idf stay those of the
+        units' own text (TF-IDF normalises the expanded vector). Meant for
+        whole documents (``unit="document"``): on BEIR SciFact, chosen on the
+        train split, ``weighting="bm25", title_boost=2, neighbours=10``
+        gives nDCG@10 0.703 on test (0.689 without). Finding neighbours
+        compares every unit with every other, when the weights are computed
+        (a build, a load, a change of weighting): quadratic, so refused
+        beyond 200,000 units and for sharded indexes. 0 turns it off.
+    neighbour_weight : float, default=0.75
+        The weight of the neighbours' terms (see ``neighbours``).
     """
 
     unit: Unit = "passage"
@@ -334,6 +351,8 @@ class Settings:
     title_weight: float = 0.35
     proximity_weight: float = 0.0
     proximity_window: int = 3
+    neighbours: int = 0
+    neighbour_weight: float = 0.75
 
     def __post_init__(self) -> None:
         for f in fields(self):

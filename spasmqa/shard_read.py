@@ -40,7 +40,7 @@ from .corpus.pieces import Piece, Settlement, apply_settlement, plan_pieces, rea
 from .corpus.problems import LoadProblem
 from .errors import InputError, InputTypeError
 from .parallel import IndexOptions, Partition, map_partition
-from .parts import index_options, resolve_settings_for
+from .parts import index_options, refuse_expansion, resolve_settings_for
 from .passages import SentenceSplitter
 from .resources import default_corpus_path
 from .settings import Settings
@@ -93,6 +93,7 @@ def build_paths_sharded(paths: Any, out: str | os.PathLike, *, shards: int, sett
     each worker reading its own partition; returns the index's location and the load problems (also
     warned about, as ``load_corpus`` does)."""
     shards = _check_shards(shards)
+    refuse_expansion(settings.neighbours)
     exts = normalize_exts(text_extensions)
     entries = plan_files(corpus_paths(paths), text_extensions=exts)
     built = resolve_settings_for(settings, only_default_corpus=False, building=True)

@@ -43,7 +43,7 @@ from .errors import InputError, InputTypeError
 from .expansion import Tables, load_tables
 from .index import CollectionStats, TermIndex
 from .parallel import IndexOptions, Partition, map_partition, partition_ends
-from .parts import index_options, resolve_settings, weighting_of
+from .parts import index_options, refuse_expansion, resolve_settings, weighting_of
 from .passages import SentenceSplitter
 from .remote import clear_remote_target, local_or_remote, upload, url_join
 from .settings import Settings
@@ -282,6 +282,8 @@ def write_sharded(runner: Any, docs: Sequence[Document] | Callable[[], MapResult
     instead of swapped in at ``out``."""
     where = local_or_remote(out)
     shards = _check_shards(shards)
+    if not callable(settings):
+        refuse_expansion(settings.neighbours)
     if not isinstance(where, Path):
         return _write_remote(runner, docs, options, settings, where, shards=shards, overwrite=overwrite,
                              tables=tables, map_fn=map_fn)
@@ -294,6 +296,7 @@ def write_sharded(runner: Any, docs: Sequence[Document] | Callable[[], MapResult
         mapped = map_documents(runner, docs, options, shards, map_fn)
     if callable(settings):
         settings = settings()
+        refuse_expansion(settings.neighbours)
     if tables is None:
         tables = load_tables(settings)
     plan = reduce_summaries(runner.gather([runner.submit(summarize, m) for m in mapped.handles], what="the map"))

@@ -167,7 +167,8 @@ def segment_from_arrays(arrays: dict[str, Any], terms: Any, corpus: Corpus, sett
     _check_occurrences(occ, first, docs, root)
     try:
         index = TermIndex(weighting=settings.weighting, k1=settings.k1, b=settings.b,
-                          sublinear_tf=settings.sublinear_tf, pivot_slope=settings.pivot_slope)
+                          sublinear_tf=settings.sublinear_tf, pivot_slope=settings.pivot_slope,
+                          neighbours=settings.neighbours, neighbour_weight=settings.neighbour_weight)
         counts = sp.csr_matrix((data, indices, indptr), shape=(n_terms, n_units), copy=False)
         index.set_counts({t: i for i, t in enumerate(terms)}, counts, stats)
     except ValueError as exc:  # settings were checked already; this is a bug guard, named

@@ -155,3 +155,21 @@ def test_a_term_index_pickles_and_answers_the_same():
         assert u1.tolist() == u2.tolist() and np.allclose(s1, s2)
     assert [x.tolist() for x in other.forward_arrays()] == [x.tolist() for x in index.forward_arrays()]
     assert pickle.loads(pickle.dumps(TermIndex(weighting="bm25"))).get_params() == TermIndex(weighting="bm25").get_params()
+
+
+def test_neighbours_expand_units_with_similar_units_terms():
+    import numpy as np
+
+    from spasmqa.analysis import Analyzer
+    from spasmqa.index import TermIndex
+
+    a = Analyzer()
+    docs = [a("muscle spasm in the lower back"), a("lower back muscle cramp"), a("bread baking with yeast")]
+    plain = TermIndex(weighting="bm25").fit(docs)
+    expanded = TermIndex(weighting="bm25", neighbours=1, neighbour_weight=0.5).fit(docs)
+    assert plain.search([a("cramp")], k=3)[0][0].tolist() == [1]
+    units, scores = expanded.search([a("cramp")], k=3)[0]
+    assert units.tolist()[:2] == [1, 0]  # doc 0 gains its neighbour's word, below doc 1
+    assert 2 not in units.tolist()
+    assert np.array_equal(expanded.counts_.toarray(), plain.counts_.toarray())  # counts stay the text's own
+    assert TermIndex(weighting="bm25", neighbours=0).fit(docs).postings_.nnz == plain.postings_.nnz
