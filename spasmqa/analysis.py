@@ -46,7 +46,7 @@ WORD_RE = re.compile(TOKEN_PATTERN)
 TECHNICAL_RE = re.compile(
     rf"_*{TOKEN_PATTERN}(?:(?:_+|\.){TOKEN_PATTERN})*"
     rf"(?:\+\+(?!\+)|(?<=(?<![\w.])[^\W\d_])#(?![\w#])|_*)"
-    rf"|(?<![\w.])\.[^\W\d_](?:{TOKEN_PATTERN})?"
+    rf"|(?<![\w.])\.(?=[^\W\d_]){TOKEN_PATTERN}"
 )
 # Where an identifier is cut into parts; the symbols of "C++", "C#" and ".NET" go too.
 _SEPARATORS = re.compile(r"[._+#]+")
