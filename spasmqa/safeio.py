@@ -117,13 +117,28 @@ def read_bytes(path: str | os.PathLike, *, max_bytes: int, follow_symlinks: bool
 # A JSON string literal, or an unterminated one up to the end. Possessive quantifiers: no
 # backtracking, and a string that never ends is consumed once (not re-scanned from each quote).
 _JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.DOTALL)
+_ESCAPE_PAIR = re.compile(rb"\\.", re.DOTALL)
 _OPEN = np.frombuffer(b"[{", dtype=np.uint8)
 _CLOSE = np.frombuffer(b"]}", dtype=np.uint8)
 
 
 def json_depth(data: bytes) -> int:
     """Maximum nesting depth of brackets outside strings, in linear time."""
-    return _depth_outside(_JSON_STRING.sub(b"", data))
+    return _depth_outside(outside_strings(data))
+
+
+def outside_strings(data: bytes) -> bytes:
+    """The bytes of ``data`` outside its JSON string literals.
+
+    For valid JSON the same as removing every literal with :data:`_JSON_STRING`,
+    several times faster on large files: escape pairs are dropped first, after
+    which every quote delimits a string. Where the two differ, ``data`` has a
+    backslash outside a string, which is not JSON: the parser refuses it at
+    or before that point, so nothing past it is ever parsed.
+    """
+    if b"\\" in data:
+        data = _ESCAPE_PAIR.sub(b"", data)
+    return b"".join(data.split(b'"')[::2])
 
 
 def _depth_outside(outside: bytes) -> int:
@@ -154,7 +169,7 @@ def _checked_text(raw: bytes, name: object, max_depth: int, max_int_digits: int)
     """``raw`` as text, once its JSON nesting depth is known to be within ``max_depth`` and it has
     no integer of more than ``max_int_digits`` digits (linear scans of the bytes outside strings;
     the parser then needs no per-number hook)."""
-    outside = _JSON_STRING.sub(b"", raw)
+    outside = outside_strings(raw)
     depth = _depth_outside(outside)
     if depth > max_depth:
         raise _fail(name, f"JSON nested {depth} levels deep, more than the limit of {max_depth}")

@@ -375,3 +375,30 @@ def test_check_finite_number():
         check_finite_number("k", 2.0, 1, 100, integer=True)
     with pytest.raises(IndexFormatError, match="candidates"):
         check_finite_number("candidates", 10**18, 1, 10**6, integer=True, error=IndexFormatError)
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(alphabet='ab"\\[]{}\n é\u2028'),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(alphabet='k"\\[{', max_size=3), inner,
+                                                                 max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(_JSON_VALUES, min_size=1, max_size=4), ascii_only=st.booleans())
+def test_outside_strings_equals_removing_each_literal_on_json(values, ascii_only):
+    """The fast scan (escape pairs dropped, then quotes split) leaves exactly what the
+    string-literal regex leaves, for JSON and JSON Lines with quotes and backslashes in strings."""
+    from spasmqa.safeio import _JSON_STRING, outside_strings
+
+    data = "\n".join(json.dumps(v, ensure_ascii=ascii_only) for v in values).encode("utf-8")
+    assert outside_strings(data) == _JSON_STRING.sub(b"", data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=200).map(lambda b: b.replace(b"\\", b"")))
+def test_outside_strings_equals_the_regex_without_backslashes(data):
+    """Without backslashes (even unbalanced quotes, unterminated strings) the two agree on any bytes."""
+    from spasmqa.safeio import _JSON_STRING, outside_strings
+
+    assert outside_strings(data) == _JSON_STRING.sub(b"", data)
