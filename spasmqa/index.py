@@ -34,7 +34,7 @@ __all__ = ["CollectionStats", "MAX_NEIGHBOUR_UNITS", "QUERY_BLOCK", "TermIndex",
 
 #: Document expansion (``neighbours``) is quadratic in the number of units:
 #: beyond this many it is refused rather than left to run for hours.
-MAX_NEIGHBOUR_UNITS = 200_000
+MAX_NEIGHBOUR_UNITS = 100_000
 
 Weighting = Literal["tfidf", "bm25"]
 QUERY_BLOCK = 256  # questions scored per sparse product; bounds memory

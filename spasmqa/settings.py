@@ -86,7 +86,7 @@ RULES: dict[str, Rule] = {
     "title_weight": Rule("number", 0.0, 1000.0),
     "proximity_weight": Rule("number", 0.0, 1000.0),
     "proximity_window": Rule("int", 1, 1000),
-    "neighbours": Rule("int", 0, 1000),
+    "neighbours": Rule("int", 0, 100),  # bounds the n_units x neighbours arrays of an untrusted index
     "neighbour_weight": Rule("number", 0.0, 1000.0),
 }
 
@@ -313,7 +313,7 @@ class Settings:
         gives nDCG@10 0.703 on test (0.689 without). Finding neighbours
         compares every unit with every other, when the weights are computed
         (a build, a load, a change of weighting): quadratic, so refused
-        beyond 200,000 units and for sharded indexes. 0 turns it off.
+        beyond 100,000 units and for sharded indexes. 0 turns it off.
     neighbour_weight : float, default=0.75
         The weight of the neighbours' terms (see ``neighbours``).
     """

@@ -144,7 +144,7 @@ def test_a_surrogate_pair_escape_is_a_valid_character(idx):
 @pytest.mark.parametrize("field,value", [
     ("candidates", 10**18), ("candidates", 1e18), ("k1", 1e308), ("intent_weight", -1.0), ("weighting", "magic"),
     ("synonyms", "/dev/zero"), ("intents", "/etc/passwd"), ("heading_scope", True), ("near_duplicate", None),
-    ("punkt", "train"),
+    ("punkt", "train"), ("neighbours", 1000), ("neighbours", -1),
 ])
 def test_forged_settings_are_refused(idx, field, value):
     _edit_manifest(idx, lambda m: m["settings"].__setitem__(field, value))
