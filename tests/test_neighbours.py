@@ -113,3 +113,14 @@ def test_a_sharded_build_refuses_expansion_before_writing(tmp_path):
 def test_neighbours_option_rules(value):
     with pytest.raises((InputError, TypeError)):
         spasmqa.QA.from_corpus(neighbours=value)
+
+
+def test_a_sharded_index_refuses_expansion_at_load(tmp_path):
+    from shardhelpers import inputs
+
+    from spasmqa.shards import build_sharded_serial
+
+    docs, opts, s = inputs(spasmqa.load_corpus(None))
+    build_sharded_serial(docs, opts, s, tmp_path / "sh", shards=2)
+    with pytest.raises(InputError, match="not available for a sharded index"):
+        spasmqa.QA.load(tmp_path / "sh", neighbours=3)
