@@ -212,7 +212,9 @@ def format_table(report: Mapping[str, Any]) -> str:
     title = report["dataset"] + (f" ({report['split']} split)" if report.get("split") else "")
     lines = [title,
              f"{report['documents']} documents, {report['units']} {s['unit']}s indexed; {report['queries']} queries; "
-             f"weighting={s['weighting']}" + (f" (k1={s['k1']}, b={s['b']})" if s["weighting"] == "bm25" else ""),
+             f"weighting={s['weighting']}" + (f" (k1={s['k1']}, b={s['b']})" if s["weighting"] == "bm25" else "")
+             + (f"; document expansion: {s['neighbours']} neighbours, weight {s['neighbour_weight']}"
+                if s.get("neighbours") else ""),
              ""]
     width = max(len(m) for m in report["measures"])
     lines += [f"  {m:<{width}}  {v:.4f}" for m, v in report["measures"].items()]
