@@ -32,6 +32,7 @@ from .parts import (
     expander_for,
     field_analyzer,
     index_options,
+    refuse_expansion,
     resolve_settings,
     term_index,
     weighting_of,
@@ -121,8 +122,7 @@ class QA(Views):
     @classmethod
     def _from_shards(cls, settings: Settings, corpus: Corpus, splitter: SentenceSplitter,
                      shards: ShardedParts) -> QA:
-        if settings.neighbours:
-            raise InputError("neighbours (document expansion) is not available for a sharded index")
+        refuse_expansion(settings.neighbours)
         qa = cls.__new__(cls)
         qa.settings, qa.corpus, qa.splitter_, qa.tables_ = settings, corpus, splitter, shards.tables
         qa.analyzer_ = analyzer_for(settings)

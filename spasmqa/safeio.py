@@ -114,9 +114,6 @@ def read_bytes(path: str | os.PathLike, *, max_bytes: int, follow_symlinks: bool
 
 # --------------------------------------------------------------------------- JSON
 
-# A JSON string literal, or an unterminated one up to the end. Possessive quantifiers: no
-# backtracking, and a string that never ends is consumed once (not re-scanned from each quote).
-_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.DOTALL)
 _ESCAPE_PAIR = re.compile(rb"\\.", re.DOTALL)
 _OPEN = np.frombuffer(b"[{", dtype=np.uint8)
 _CLOSE = np.frombuffer(b"]}", dtype=np.uint8)
@@ -130,9 +127,10 @@ def json_depth(data: bytes) -> int:
 def outside_strings(data: bytes) -> bytes:
     """The bytes of ``data`` outside its JSON string literals.
 
-    For valid JSON the same as removing every literal with :data:`_JSON_STRING`,
-    several times faster on large files: escape pairs are dropped first, after
-    which every quote delimits a string. Where the two differ, ``data`` has a
+    For valid JSON the same as removing every string literal (a quote, then
+    anything but an unescaped quote, then a quote) with one regular expression,
+    twice as fast on large files: escape pairs are dropped first, after which
+    every quote delimits a string. Where the two differ, ``data`` has a
     backslash outside a string, which is not JSON: the parser refuses it at
     or before that point, so nothing past it is ever parsed.
     """

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 
 from .answer import Context, ContextView, Passage, Source, passage_id
 from .corpus import Document
+from .counts import row_positions
 from .errors import InputError, InputTypeError
 from .filters import MetadataTable
 
@@ -141,24 +142,14 @@ class PassageTable:
 
     def sources(self, unit: int) -> tuple[Source, ...]:
         """Every place unit ``unit`` occurs, in corpus order."""
-        occs = self.unit_occ[self.unit_occ_indptr[unit]:self.unit_occ_indptr[unit + 1]]
-        return tuple(self.source(o) for o in occs)
-
-    def context(self, o: int) -> Context:
-        """Sentences before and after occurrence ``o``, and its heading."""
-        d = self.occ_doc[o]
-        before = self.text(o - 1) if o > 0 and self.occ_doc[o - 1] == d else ""
-        after = self.text(o + 1) if o + 1 < self.n_passages and self.occ_doc[o + 1] == d else ""
-        h = self.occ_heading_of[o]
-        heading = self.text(h) if h >= 0 and h != o else None
-        doc = self.documents[d]
-        path = doc.heading_path(int(self.occ_start[o])) if doc.headings else ()
-        return Context(before=before, after=after, heading=heading, title=doc.title, path=path)
+        return self.sources_of([unit])[0]
 
     def shown(self, occs: Sequence[int]) -> list[tuple[int, Source, bool, bool, Context]]:
         """Per occurrence of ``occs``: (document number, :meth:`source`, is fragment,
-        is heading, :meth:`context`), the same values gathered from the arrays at
-        once (an answer shows a handful of passages; numpy scalars cost per item)."""
+        is heading, its :class:`Context`: the sentences before and after it in its
+        document, its heading, the document's title and heading path), gathered
+        from the arrays at once (an answer shows a handful of passages; numpy
+        scalars cost per item)."""
         if len(occs) == 0:
             return []
         o = np.asarray(occs, dtype=np.int64)
@@ -172,13 +163,12 @@ class PassageTable:
         for i, (oi, (fragment, heading)) in enumerate(zip(o.tolist(), flags)):
             j = 2 * k + i
             d = doc[j]
-            text = self.documents[d].text
-            before = text[start[i]:end[i]] if oi > 0 and doc[i] == d else ""
-            after = text[start[k + i]:end[k + i]] if oi + 1 < n and doc[k + i] == d else ""
+            document = self.documents[d]
+            before = document.text[start[i]:end[i]] if oi > 0 and doc[i] == d else ""
+            after = document.text[start[k + i]:end[k + i]] if oi + 1 < n and doc[k + i] == d else ""
             h = heading_of[i]
-            doc_ = self.documents[d]
             ctx = Context(before=before, after=after, heading=self.text(h) if h >= 0 and h != oi else None,
-                          title=doc_.title, path=doc_.heading_path(start[j]) if doc_.headings else ())
+                          title=document.title, path=document.heading_path(start[j]) if document.headings else ())
             out.append((d, Source(self.doc_ids[d], start[j], end[j]), bool(fragment), bool(heading), ctx))
         return out
 
@@ -186,15 +176,14 @@ class PassageTable:
         """:meth:`sources` of each of ``units``, gathered at once."""
         if len(units) == 0:
             return []
-        u = np.asarray(units, dtype=np.int64)
-        lo, hi = self.unit_occ_indptr[u].tolist(), self.unit_occ_indptr[u + 1].tolist()
-        occs = self.unit_occ[np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)])]
+        pos, counts = row_positions(self.unit_occ_indptr, np.asarray(units, dtype=np.int64))
+        occs = self.unit_occ[pos]
         doc, start, end = self.occ_doc[occs].tolist(), self.occ_start[occs].tolist(), self.occ_end[occs].tolist()
         ids = self.doc_ids
         out, at = [], 0
-        for a, b in zip(lo, hi):
-            out.append(tuple(Source(ids[doc[i]], start[i], end[i]) for i in range(at, at + b - a)))
-            at += b - a
+        for c in counts.tolist():
+            out.append(tuple(Source(ids[doc[i]], start[i], end[i]) for i in range(at, at + c)))
+            at += c
         return out
 
     def unit_docno(self, u: int, unit_kind: str) -> str:

@@ -122,5 +122,5 @@ def test_a_sharded_index_refuses_expansion_at_load(tmp_path):
 
     docs, opts, s = inputs(spasmqa.load_corpus(None))
     build_sharded_serial(docs, opts, s, tmp_path / "sh", shards=2)
-    with pytest.raises(InputError, match="not available for a sharded index"):
+    with pytest.raises(InputError, match="sharded index cannot"):
         spasmqa.QA.load(tmp_path / "sh", neighbours=3)

@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import re
 import struct
 import time
 import zipfile
@@ -377,6 +378,10 @@ def test_check_finite_number():
         check_finite_number("candidates", 10**18, 1, 10**6, integer=True, error=IndexFormatError)
 
 
+# The former scan, as the reference: a JSON string literal, or an unterminated one up to the end
+# (possessive quantifiers: no backtracking).
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.DOTALL)
+
 _JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(alphabet='ab"\\[]{}\n é\u2028'),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(alphabet='k"\\[{', max_size=3), inner,
@@ -389,7 +394,7 @@ _JSON_VALUES = st.recursive(
 def test_outside_strings_equals_removing_each_literal_on_json(values, ascii_only):
     """The fast scan (escape pairs dropped, then quotes split) leaves exactly what the
     string-literal regex leaves, for JSON and JSON Lines with quotes and backslashes in strings."""
-    from spasmqa.safeio import _JSON_STRING, outside_strings
+    from spasmqa.safeio import outside_strings
 
     data = "\n".join(json.dumps(v, ensure_ascii=ascii_only) for v in values).encode("utf-8")
     assert outside_strings(data) == _JSON_STRING.sub(b"", data)
@@ -399,6 +404,6 @@ def test_outside_strings_equals_removing_each_literal_on_json(values, ascii_only
 @given(data=st.binary(max_size=200).map(lambda b: b.replace(b"\\", b"")))
 def test_outside_strings_equals_the_regex_without_backslashes(data):
     """Without backslashes (even unbalanced quotes, unterminated strings) the two agree on any bytes."""
-    from spasmqa.safeio import _JSON_STRING, outside_strings
+    from spasmqa.safeio import outside_strings
 
     assert outside_strings(data) == _JSON_STRING.sub(b"", data)
